@@ -1,0 +1,75 @@
+"""Hub: booking, usage and cost sharing for shared public-sector office hubs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from hub.config import load_config
+from hub.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. Never starts the scheduler: that is `flask hub scheduler`."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    with app.app_context():
+        _configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+
+    from hub import i18n, web
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    _import_models()
+    web.init_app(app)
+
+    from hub.accounts.admin_views import bp as accounts_admin_bp
+    from hub.accounts.views import bp as accounts_bp
+    from hub.api import bp as api_bp
+    from hub.finance.views import bp as finance_bp
+    from hub.spaces.views import bp as spaces_bp
+
+    app.register_blueprint(spaces_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(accounts_admin_bp)
+    app.register_blueprint(finance_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+    from hub import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _import_models() -> None:
+    """Register every table on the metadata (Alembic and create_all need them all)."""
+    import hub.accounts.models
+    import hub.finance.models
+    import hub.spaces.models  # noqa: F401
+
+
+def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:
+    """Foreign keys on, WAL, and a busy timeout so writers wait instead of failing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,83 @@
+"""Who may do what: every role check in the application lives here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import abort
+
+from hub.accounts.models import Role
+
+if TYPE_CHECKING:
+    from hub.accounts.models import Organization, User
+    from hub.spaces.models import Hub
+
+
+def _roles(user: User, hub: Hub) -> set[Role]:
+    return {r.role for r in user.roles if r.hub_id == hub.id}
+
+
+def is_authenticated(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def can_manage_installation(user: User | None) -> bool:
+    """Create hubs and grant system-wide rights."""
+    return is_authenticated(user) and user.is_system_admin  # type: ignore[union-attr]
+
+
+def can_admin_hub(user: User | None, hub: Hub) -> bool:
+    if not is_authenticated(user):
+        return False
+    return user.is_system_admin or Role.ADMIN in _roles(user, hub)  # type: ignore[union-attr]
+
+
+def admin_hub_ids(user: User | None) -> set[int]:
+    if not is_authenticated(user):
+        return set()
+    return {r.hub_id for r in user.roles if r.role == Role.ADMIN}  # type: ignore[union-attr]
+
+
+def can_open_admin(user: User | None) -> bool:
+    return can_manage_installation(user) or bool(admin_hub_ids(user))
+
+
+def can_manage_organizations(user: User | None) -> bool:
+    """Organizations are one shared register; any hub admin may add or correct them."""
+    return can_open_admin(user)
+
+
+def can_manage_user(actor: User | None, target: User) -> bool:
+    """System admins manage everyone; hub admins those with a role in their hubs."""
+    if can_manage_installation(actor):
+        return True
+    hubs = admin_hub_ids(actor)
+    return bool(hubs) and any(r.hub_id in hubs for r in target.roles)
+
+
+def can_grant_system_admin(actor: User | None) -> bool:
+    return can_manage_installation(actor)
+
+
+def is_hub_member(user: User | None, hub: Hub) -> bool:
+    return is_authenticated(user) and (
+        user.is_system_admin or bool(_roles(user, hub))  # type: ignore[union-attr]
+    )
+
+
+def can_view_organization_finance(user: User | None, hub: Hub, org: Organization) -> bool:
+    """Admins see every partner; a partner contact only the organization they speak for."""
+    if can_admin_hub(user, hub):
+        return True
+    if not is_authenticated(user):
+        return False
+    return any(
+        r.hub_id == hub.id and r.role == Role.PARTNER_CONTACT and r.organization_id == org.id
+        for r in user.roles  # type: ignore[union-attr]
+    )
+
+
+def ensure(allowed: bool) -> None:
+    """Stop the request with 403 unless the check passed."""
+    if not allowed:
+        abort(403)

@@ -1,0 +1,1 @@
+"""Cost items, funding, the allocation engine and statements."""

@@ -1,0 +1,153 @@
+"""Operations on a hub's cost items and funding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from hub.errors import FieldErrors
+from hub.extensions import db
+from hub.finance.models import CostCategory, CostItem, Funding, FundingKind
+from hub.finance.periods import amortization_end
+from hub.spaces.models import Hub
+
+COST_FIELDS = frozenset(
+    {"category", "description", "amount_ore", "starts_on", "ends_on", "amortize_months"}
+)
+FUNDING_FIELDS = frozenset({"kind", "source", "description", "amount_ore", "starts_on", "ends_on"})
+
+
+def _changes(values: Mapping[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    return {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if k in fields}
+
+
+def _check_amount_and_dates(merged: Mapping[str, Any], errors: FieldErrors) -> None:
+    amount = merged.get("amount_ore")
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        errors.add("amount_ore", _("Give the amount in kroner."))
+    elif amount < 0:
+        errors.add("amount_ore", _("The amount cannot be negative."))
+    starts_on, ends_on = merged.get("starts_on"), merged.get("ends_on")
+    if not isinstance(starts_on, date):
+        errors.add("starts_on", _("Give the first day."))
+    if not isinstance(ends_on, date):
+        errors.add("ends_on", _("Give the last day."))
+    elif isinstance(starts_on, date) and ends_on < starts_on:
+        errors.add("ends_on", _("The last day cannot be before the first day."))
+
+
+def _enum(enum_cls: Any, value: Any, field: str, errors: FieldErrors) -> Any:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        errors.add(field, _("Choose one of the listed values."))
+        return None
+
+
+# --- cost items --------------------------------------------------------------
+
+
+def cost_items_of(hub: Hub) -> list[CostItem]:
+    return list(
+        db.session.scalars(
+            sa.select(CostItem)
+            .where(CostItem.hub_id == hub.id)
+            .order_by(CostItem.starts_on, CostItem.category, CostItem.id)
+        )
+    )
+
+
+def create_cost_item(hub: Hub, values: Mapping[str, Any]) -> CostItem:
+    return _save_cost_item(CostItem(hub_id=hub.id), values)
+
+
+def update_cost_item(item: CostItem, values: Mapping[str, Any]) -> CostItem:
+    return _save_cost_item(item, values)
+
+
+def delete_cost_item(item: CostItem) -> None:
+    db.session.delete(item)
+    db.session.flush()
+
+
+def _save_cost_item(item: CostItem, values: Mapping[str, Any]) -> CostItem:
+    changes = _changes(values, COST_FIELDS)
+    merged = {f: getattr(item, f) for f in COST_FIELDS} | changes
+    errors = FieldErrors()
+    changes["category"] = _enum(CostCategory, merged.get("category"), "category", errors)
+    if not merged.get("description"):
+        errors.add("description", _("Describe the cost, for example 'Rent 2026'."))
+    months = merged.get("amortize_months")
+    if months in ("", 0):
+        months = changes["amortize_months"] = None
+    if months is not None:
+        if not isinstance(months, int) or isinstance(months, bool) or months < 1:
+            errors.add("amortize_months", _("Give a whole number of months, one or more."))
+        elif isinstance(merged.get("starts_on"), date):
+            # Straight-line amortization is daily proration over the spread.
+            end = amortization_end(merged["starts_on"], months)
+            if changes.get("ends_on") not in (None, end):
+                errors.add(
+                    "ends_on",
+                    _(
+                        "An amortized cost ends after its months (%(end)s); leave the last "
+                        "day empty or give that date.",
+                        end=end.isoformat(),
+                    ),
+                )
+            merged["ends_on"] = changes["ends_on"] = end
+    _check_amount_and_dates(merged, errors)
+    errors.raise_if_any()
+    for key, value in changes.items():
+        setattr(item, key, value)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+# --- funding -------------------------------------------------------------------
+
+
+def funding_of(hub: Hub) -> list[Funding]:
+    return list(
+        db.session.scalars(
+            sa.select(Funding)
+            .where(Funding.hub_id == hub.id)
+            .order_by(Funding.starts_on, Funding.id)
+        )
+    )
+
+
+def create_funding(hub: Hub, values: Mapping[str, Any]) -> Funding:
+    return _save_funding(Funding(hub_id=hub.id, description=""), values)
+
+
+def update_funding(funding: Funding, values: Mapping[str, Any]) -> Funding:
+    return _save_funding(funding, values)
+
+
+def delete_funding(funding: Funding) -> None:
+    db.session.delete(funding)
+    db.session.flush()
+
+
+def _save_funding(funding: Funding, values: Mapping[str, Any]) -> Funding:
+    changes = _changes(values, FUNDING_FIELDS)
+    merged = {f: getattr(funding, f) for f in FUNDING_FIELDS} | changes
+    errors = FieldErrors()
+    changes["kind"] = _enum(FundingKind, merged.get("kind"), "kind", errors)
+    if not merged.get("source"):
+        errors.add("source", _("Say who gives the funding."))
+    if changes.get("description") is None and "description" in changes:
+        changes["description"] = ""
+    _check_amount_and_dates(merged, errors)
+    errors.raise_if_any()
+    for key, value in changes.items():
+        setattr(funding, key, value)
+    db.session.add(funding)
+    db.session.flush()
+    return funding

@@ -1,0 +1,55 @@
+"""Form plumbing shared by every domain: money fields and service errors on fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField
+
+from hub.errors import ValidationFailed
+from hub.money import ore_to_input, parse_nok
+
+
+class NokField(StringField):
+    """Kroner typed as text ('12 500,50'); ``data`` holds integer øre."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return ore_to_input(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw_data = valuelist
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_nok(text)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(_l("Write an amount in kroner, like 12500 or 12 500,50.")) from exc
+
+
+def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
+    """Put a service's field errors next to the matching form fields."""
+    for name, messages in exc.errors.items():
+        field: Field | None = form._fields.get(name.split(".")[0])
+        if field is not None:
+            field.errors = [*list(field.errors), *messages]
+        else:
+            form.form_errors.extend(messages)
+
+
+def form_errors(form: FlaskForm) -> list[tuple[str, str, str]]:
+    """(field id, label, message) for the error summary at the top of a form."""
+    rows: list[tuple[str, str, str]] = []
+    for field in form:
+        for message in field.errors:
+            rows.append((field.id, str(field.label.text), str(message)))
+    for message in form.form_errors:
+        rows.append(("main", _("Form"), str(message)))
+    return rows

@@ -1,0 +1,1 @@
+"""Hubs, spaces, opening hours, holidays and booking rules."""

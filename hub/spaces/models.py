@@ -1,0 +1,128 @@
+"""Hubs, their spaces, opening hours, closed days and booking rules."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, time
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.database import Timestamps, enum_column
+from hub.extensions import db
+
+if TYPE_CHECKING:
+    from hub.accounts.models import Membership
+    from hub.finance.models import CostItem, Funding
+
+
+class Hub(Timestamps, db.Model):
+    __tablename__ = "hubs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    municipality: Mapped[str] = mapped_column(sa.String(100))
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Oslo")
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+
+    # Booking rules; see hub.booking for how they are applied.
+    booking_horizon_days: Mapped[int] = mapped_column(default=90)
+    max_room_booking_minutes: Mapped[int] = mapped_column(default=480)
+    max_future_bookings: Mapped[int] = mapped_column(default=30)
+    min_notice_minutes: Mapped[int] = mapped_column(default=0)
+    cancellation_deadline_minutes: Mapped[int] = mapped_column(default=0)
+    checkin_grace_minutes: Mapped[int] = mapped_column(default=60)
+    release_no_shows: Mapped[bool] = mapped_column(default=True)
+    allow_non_member_bookings: Mapped[bool] = mapped_column(default=False)
+
+    opening_hours: Mapped[list[OpeningHours]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan", order_by="OpeningHours.weekday"
+    )
+    closures: Mapped[list[HubClosure]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan", order_by="HubClosure.on_date"
+    )
+    spaces: Mapped[list[Space]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan", order_by="Space.name"
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan"
+    )
+    cost_items: Mapped[list[CostItem]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan"
+    )
+    funding: Mapped[list[Funding]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Hub {self.slug}>"
+
+
+class OpeningHours(db.Model):
+    """Local opening hours for one weekday (0 = Monday); a missing weekday is closed."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        sa.UniqueConstraint("hub_id", "weekday"),
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.CheckConstraint("closes_at > opens_at", name="opens_before_close"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id", ondelete="CASCADE"))
+    weekday: Mapped[int]
+    opens_at: Mapped[time]
+    closes_at: Mapped[time]
+
+    hub: Mapped[Hub] = relationship(back_populates="opening_hours")
+
+
+class HubClosure(db.Model):
+    """A day the hub is closed beyond weekends and public holidays."""
+
+    __tablename__ = "hub_closures"
+    __table_args__ = (sa.UniqueConstraint("hub_id", "on_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id", ondelete="CASCADE"))
+    on_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    hub: Mapped[Hub] = relationship(back_populates="closures")
+
+
+class SpaceKind(enum.StrEnum):
+    DESK = "desk"
+    CELL = "cell"
+    MEETING_ROOM = "meeting_room"
+    COMMON_AREA = "common_area"
+
+
+class Space(Timestamps, db.Model):
+    __tablename__ = "spaces"
+    __table_args__ = (
+        sa.UniqueConstraint("hub_id", "name"),
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("area_m2 IS NULL OR area_m2 >= 0", name="area_not_negative"),
+        sa.CheckConstraint("NOT (kind = 'common_area' AND bookable)", name="common_not_bookable"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[SpaceKind] = mapped_column(enum_column(SpaceKind, "space_kind"))
+    capacity: Mapped[int] = mapped_column(default=1)
+    area_m2: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    bookable: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    hub: Mapped[Hub] = relationship(back_populates="spaces")
+
+    def __repr__(self) -> str:
+        return f"<Space {self.name!r} ({self.kind})>"

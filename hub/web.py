@@ -1,0 +1,128 @@
+"""Request plumbing shared by every page: transactions, errors, headers, navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from hub.errors import Conflict, DomainError, ValidationFailed
+from hub.extensions import db, login_manager
+from hub.forms import form_errors
+from hub.money import format_nok
+from hub.spaces import labels
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from hub.accounts.models import User
+
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    app.after_request(finish_transaction)
+    app.after_request(security_headers)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.context_processor(navigation)
+    app.jinja_env.globals.update(current_locale_code=current_locale_code, form_errors=form_errors)
+    app.jinja_env.filters["nok"] = format_nok
+    app.jinja_env.filters["format_decimal"] = format_decimal
+    app.jinja_env.globals.update(
+        space_kind_labels=labels.SPACE_KIND_LABELS,
+        space_kind_plurals=labels.SPACE_KIND_PLURALS,
+        weekday_labels=labels.WEEKDAY_LABELS,
+    )
+
+
+def current_locale_code() -> str:
+    locale = get_locale()
+    return str(locale) if locale else "nb"
+
+
+def finish_transaction(response: Response) -> Response:
+    """The request is the unit of work: commit on success, roll back on any error."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'",
+    )
+    return response
+
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Please log in"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    422: _l("The input could not be used"),
+    500: _l("Something went wrong"),
+}
+
+
+def error_response(status: int, message: str, **extra: Any) -> tuple[Response | str, int]:
+    if wants_json():
+        body: dict[str, Any] = {"error": {"status": status, "message": message, **extra}}
+        return jsonify(body), status
+    title = ERROR_TITLES.get(status, _l("Error"))
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def handle_http_error(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    if status == 401 and wants_json():
+        response, code = error_response(401, _("A valid Bearer token is required."))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hub"'
+        return response, code
+    messages = {
+        403: _("You do not have the rights to do this."),
+        404: _("We could not find what you were looking for."),
+        405: _("This address does not accept that method."),
+        500: _("The error has been logged. Please try again later."),
+    }
+    return error_response(status, messages.get(status, exc.description or ""))
+
+
+def handle_domain_error(exc: DomainError) -> Any:
+    if isinstance(exc, ValidationFailed):
+        return error_response(422, _("Some fields are not valid."), fields=exc.errors)
+    if isinstance(exc, Conflict):
+        return error_response(409, exc.message, **exc.detail)
+    return error_response(exc.status, str(exc))
+
+
+def navigation() -> dict[str, Any]:
+    """Navigation entries for the header, filtered by what the person may do."""
+    from hub.accounts import permissions
+
+    items: list[tuple[str, str]] = [("spaces.hub_list", _("Hubs"))]
+    if current_user.is_authenticated and permissions.can_open_admin(current_user):
+        items.append(("accounts_admin.index", _("Administration")))
+    return {"nav_items": items}

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+# As people write them: '974760673', '974 760 673', 'NO 974 760 673 MVA'.
+_WRITTEN = re.compile(r"^(?:NO\s*)?(\d{3})\s?(\d{3})\s?(\d{3})(?:\s*MVA)?$", re.IGNORECASE)
 
 
 def normalize(value: str) -> str:
-    """People type '974 760 673' or '974760673 MVA'; keep the digits."""
-    return "".join(ch for ch in value if ch.isdigit())
+    """The nine digits of a written number, or '' if it is not written like one."""
+    match = _WRITTEN.match(value.strip())
+    return "".join(match.groups()) if match else ""
 
 
 def check_digit(first_eight: str) -> int | None:
@@ -22,6 +28,4 @@ def check_digit(first_eight: str) -> int | None:
 
 def is_valid(value: str) -> bool:
     digits = normalize(value)
-    if len(digits) != 9 or len(value.strip().removesuffix("MVA").replace(" ", "")) != 9:
-        return False
-    return check_digit(digits[:8]) == int(digits[8])
+    return len(digits) == 9 and check_digit(digits[:8]) == int(digits[8])

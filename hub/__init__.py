@@ -68,6 +68,9 @@ def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite's lower() only folds ASCII; names like "Åpen kontorplass" need Unicode.
+        # Stored emails are already lower-case, so the lower(email) index agrees either way.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
@@ -75,3 +78,7 @@ def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value

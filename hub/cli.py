@@ -1,12 +1,215 @@
-"""`flask hub ...` commands."""
+"""`flask hub ...` commands.
+
+Each command is one unit of work: it commits once at its end and rolls back on
+any error, printing what went wrong and exiting with status 1. Add a command by
+decorating a function with ``@hub_cli.command(...)`` and running its work inside
+``with unit_of_work():``.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from hub.errors import DomainError, ValidationFailed
+from hub.extensions import db
+
 hub_cli = AppGroup("hub", help="Run and administer Hub.")
+token_cli = AppGroup("token", help="Personal API tokens.")
+hub_cli.add_command(token_cli)
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(hub_cli)
+
+
+def fail(*lines: str) -> NoReturn:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit once if the block succeeds; roll back and exit 1 if it raises."""
+    from hub.hubfile import HubfileInvalid
+
+    try:
+        yield
+    except HubfileInvalid as exc:
+        db.session.rollback()
+        fail(
+            f"Nothing was changed: the file has {len(exc.problems)} problem(s):",
+            *(f"  {problem}" for problem in exc.problems),
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        fail("Nothing was changed:", *(f"  {k}: {m}" for k, ms in exc.errors.items() for m in ms))
+    except DomainError as exc:
+        db.session.rollback()
+        fail(f"Nothing was changed: {exc}")
+    except BaseException:
+        db.session.rollback()
+        raise
+    else:
+        db.session.commit()
+
+
+# --- configuration as data ---------------------------------------------------------
+
+
+def _report(report: object, what: str) -> None:
+    from hub.hubfile import LoadReport
+
+    assert isinstance(report, LoadReport)
+    if report.changed == 0:
+        click.echo(f"{what}: nothing to change, the database already matches.")
+    else:
+        click.echo(f"{what}: loaded.")
+    for line in report.lines():
+        click.echo(f"  {line}")
+
+
+@hub_cli.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_command(file: Path) -> None:
+    """Create or update organizations, hubs and users from a YAML FILE.
+
+    Idempotent: loading the same file again changes nothing. Rows the file does
+    not mention are left alone. A file with any problem changes nothing.
+    """
+    from hub.hubfile import load_text
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"Cannot read {file}: {exc}")
+    with unit_of_work():
+        report = load_text(text)
+    _report(report, str(file))
+
+
+@hub_cli.command("dump")
+@click.option("--hub", "hub_slug", metavar="SLUG", help="Only this hub and what it refers to.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+def dump_command(hub_slug: str | None, output: Path | None) -> None:
+    """Write the configuration as YAML that `flask hub load` reads back (no passwords)."""
+    from hub.hubfile import dump_text
+
+    with unit_of_work():
+        text = dump_text(hub_slug)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.", err=True)
+
+
+@hub_cli.command("demo")
+def demo_command() -> None:
+    """Load the demo hubs, partners and users (hub/hubfile/demo.yaml); safe to repeat."""
+    from hub.hubfile import DEMO_FILE, load_text
+
+    with unit_of_work():
+        report = load_text(DEMO_FILE.read_text(encoding="utf-8"))
+    _report(report, "Demo data")
+    if report.changed:
+        click.echo("Log in as admin@demo.example with the password demo-admin-2026 (demo only).")
+
+
+# --- people -------------------------------------------------------------------------
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="Command line", show_default=True, help="What the token is for.")
+def token_create_command(email: str, name: str) -> None:
+    """Create a personal API token for the user with EMAIL; the secret is the last line."""
+    from hub.accounts import service as accounts
+
+    with unit_of_work():
+        user = accounts.find_user_by_email(email)
+        if user is None:
+            raise _NoSuchUser(email)
+        token, secret = accounts.create_api_token(user, name)
+    click.echo(f"Created API token {token.name!r} for {user.email} (starts {token.prefix}).")
+    click.echo("Copy it now; it is not shown again:")
+    click.echo(secret)
+
+
+class _NoSuchUser(DomainError):
+    status = 404
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"no user with the email {email!r}.")
+
+
+@hub_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's name.")
+@click.option(
+    "--organization",
+    "organization_name",
+    required=True,
+    help="Home organization by name; created if it does not exist.",
+)
+@click.option(
+    "--organization-kind",
+    default="municipality",
+    show_default=True,
+    help="Kind of the organization if it is created.",
+)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for if not given.",
+)
+def create_admin_command(
+    email: str, name: str, organization_name: str, organization_kind: str, password: str
+) -> None:
+    """Create a system administrator, for example on an empty installation."""
+    import sqlalchemy as sa
+
+    from hub.accounts import service as accounts
+    from hub.accounts.models import Organization
+
+    created_org = False
+    with unit_of_work():
+        if accounts.find_user_by_email(email) is not None:
+            raise ValidationFailed({"email": "A user with this email already exists."})
+        org = db.session.scalar(
+            sa.select(Organization).where(
+                sa.func.lower(Organization.name) == organization_name.strip().lower()
+            )
+        )
+        if org is None:
+            org = accounts.create_organization(
+                {"name": organization_name, "kind": organization_kind}
+            )
+            created_org = True
+        user = accounts.create_user(
+            {
+                "email": email,
+                "name": name,
+                "home_organization_id": org.id,
+                "is_system_admin": True,
+            },
+            password=password,
+        )
+    if created_org:
+        click.echo(f"Created the organization {org.name!r}.")
+    click.echo(f"Created the system administrator {user.email}.")

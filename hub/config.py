@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USE_TLS": True,
     "MAIL_FROM": "Hub <noreply@hub.invalid>",
     "PASSWORD_RESET_MAX_AGE": 3600,
+    "PASSWORD_HASH_METHOD": "scrypt",
     "INVITATION_MAX_AGE": 7 * 24 * 3600,
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_HTTPONLY": True,

@@ -95,6 +95,8 @@ def _test_config(url: str, **overrides: Any) -> dict[str, Any]:
         "MAIL_CAPTURE": True,
         "SERVER_NAME": "hub.test",
         "PUBLIC_URL": "http://hub.test",
+        # scrypt is deliberately slow; tests only need a hash that verifies.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **overrides,
     }
 
@@ -134,8 +136,24 @@ def backend(app: Flask) -> str:
     return db.engine.dialect.name
 
 
+class FreshRequestClient(FlaskClient):
+    """Each request starts with an empty ``g``, as in production.
+
+    The ``app`` fixture keeps one app context open for the whole test (so tests
+    can use ``db.session``), and Flask reuses it for requests; without this,
+    Flask-Login's user and Flask-Babel's locale would leak between requests.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g
+
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 

@@ -204,3 +204,29 @@ def test_fit_out_is_amortized_over_its_months(app, make_hub):
             },
         )
     assert set(exc.value.errors) == {"kind", "source", "amount_ore", "ends_on"}
+
+
+def test_case_insensitive_names_fold_norwegian_letters(app, make_hub, make_space):
+    hub = make_hub()
+    make_space(hub, name="Åpen kontorplass 1")
+    with pytest.raises(ValidationFailed) as exc:
+        spaces.create_space(hub, {"name": "åpen kontorplass 1", "kind": "desk"})
+    assert "name" in exc.value.errors
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("dedicated_area_m2", "-2"), ("weight", "abc"), ("weight", -1)]
+)
+def test_membership_decimals_must_be_positive_numbers(app, make_hub, make_org, field, value):
+    hub, org = make_hub(), make_org()
+    with pytest.raises(ValidationFailed) as exc:
+        accounts.create_membership(
+            hub,
+            {
+                "organization_id": org.id,
+                "kind": "partner",
+                "starts_on": date(2025, 1, 1),
+                field: value,
+            },
+        )
+    assert list(exc.value.errors) == [field]

@@ -48,11 +48,30 @@ def can_manage_organizations(user: User | None) -> bool:
 
 
 def can_manage_user(actor: User | None, target: User) -> bool:
-    """System admins manage everyone; hub admins those with a role in their hubs."""
+    """System admins manage everyone; hub admins those with a role in their hubs.
+
+    A hub admin may not manage someone with wider rights (a system admin, or an
+    admin of a hub the actor does not administer): changing that person's email
+    would let the actor reset their password and take over those rights.
+    """
     if can_manage_installation(actor):
         return True
     hubs = admin_hub_ids(actor)
-    return bool(hubs) and any(r.hub_id in hubs for r in target.roles)
+    if not hubs or target.is_system_admin or not admin_hub_ids(target) <= hubs:
+        return False
+    return any(r.hub_id in hubs for r in target.roles)
+
+
+def can_change_email(actor: User | None, target: User) -> bool:
+    """Only system admins change the email of someone who has a password.
+
+    A hub admin who could change it could send the reset link to themselves
+    and take over the account; before the invitation is accepted there is
+    nothing to take over, and correcting a typo is useful.
+    """
+    if can_manage_installation(actor):
+        return True
+    return can_manage_user(actor, target) and target.password_hash is None
 
 
 def can_grant_system_admin(actor: User | None) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -191,10 +191,31 @@ def _save_user(user: User, values: Mapping[str, Any], password: str | None = Non
     for key, value in changes.items():
         setattr(user, key, value)
     if password is not None:
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+PROFILE_FIELDS = frozenset({"name", "language", "share_name"})
+
+
+def update_profile(user: User, values: Mapping[str, Any]) -> User:
+    """The person's own settings; email, organization and rights are for admins."""
+    return _save_user(user, _pick(values, PROFILE_FIELDS))
+
+
+def list_users(hub_ids: Iterable[int] | None = None) -> list[User]:
+    """Everyone, or only the people with a role in one of these hubs; by name."""
+    query = sa.select(User).order_by(User.name, User.email)
+    if hub_ids is not None:
+        with_role = sa.select(HubRole.user_id).where(HubRole.hub_id.in_(list(hub_ids)))
+        query = query.where(User.id.in_(with_role))
+    return list(db.session.scalars(query))
+
+
+def list_organizations() -> list[Organization]:
+    return list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
 
 
 def _check_password(password: str, errors: FieldErrors, field: str = "password") -> None:
@@ -209,11 +230,27 @@ def set_password(user: User, password: str, field: str = "password") -> None:
     errors = FieldErrors()
     _check_password(password, errors, field)
     errors.raise_if_any()
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A logged-in person changes their own password; the current one is checked first."""
+    errors = FieldErrors()
+    if user.password_hash is None or not check_password_hash(user.password_hash, current or ""):
+        errors.add("current_password", _("The current password is wrong."))
+    _check_password(new or "", errors)
+    errors.raise_if_any()
+    user.password_hash = hash_password(new)
     db.session.flush()
 
 
 _DUMMY_HASH = generate_password_hash("timing-equalizer")
+
+
+def hash_password(password: str) -> str:
+    """scrypt by default (PASSWORD_HASH_METHOD); tests choose a cheap method."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -393,8 +430,21 @@ def _save_membership(m: Membership, values: Mapping[str, Any]) -> Membership:
         errors.add("ends_on", _("The last day cannot be before the first day."))
     for field in membership_rules.negative_terms(merged):
         errors.add(field, _("The amount cannot be negative."))
-    if isinstance(merged.get("weight"), Decimal) and merged["weight"] < 0:
-        errors.add("weight", _("The weight cannot be negative."))
+    for field, message in (
+        ("weight", _("The weight must be a number, zero or more.")),
+        ("dedicated_area_m2", _("The area must be a number of square metres, zero or more.")),
+    ):
+        value = merged.get(field)
+        if value is None:
+            continue
+        try:
+            number = Decimal(str(value).replace(",", "."))
+        except ArithmeticError:
+            number = Decimal(-1)
+        if not number.is_finite() or number < 0:
+            errors.add(field, message)
+        else:
+            changes[field] = number if field in changes else value
     if kind is not None:
         for field in membership_rules.terms_not_allowed(kind.value, merged):
             errors.add(

@@ -1,20 +1,59 @@
-"""Logging in and out, language choice, and the person's own profile."""
+"""Logging in and out, passwords, invitations, the person's own profile and API tokens."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from hub.accounts import service
-from hub.accounts.forms import LoginForm
-from hub.accounts.models import Language
+from hub.accounts import labels, service
+from hub.accounts.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    form_values,
+)
+from hub.accounts.models import ApiToken, Language, User
+from hub.errors import NotFound, ValidationFailed
+from hub.forms import apply_errors
 from hub.i18n import LANG_SESSION_KEY
 
 bp = Blueprint("accounts", __name__)
+
+Page = Response | str | tuple[str | Response, int]
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    return {"labels": labels}
+
+
+def _me() -> User:
+    """The logged-in person as the model object, not Flask-Login's proxy."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _status(*forms: object) -> int:
+    """422 when a submitted form has errors, so the request rolls back."""
+    for form in forms:
+        if form.errors or form.form_errors:  # type: ignore[attr-defined]
+            return 422
+    return 200
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -32,7 +71,7 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int] | str:
+def login() -> Page:
     if current_user.is_authenticated:
         return redirect(url_for("spaces.hub_list"))
     form = LoginForm()
@@ -44,8 +83,7 @@ def login() -> Response | tuple[str, int] | str:
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("spaces.hub_list")))
         form.form_errors.append(_("The email or the password is wrong."))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/login.html", form=form, title=_("Log in")), status
+    return render_template("accounts/login.html", form=form, title=_("Log in")), _status(form)
 
 
 @bp.post("/logout")
@@ -66,7 +104,167 @@ def set_language() -> Response:
     return redirect(safe_next(request.form.get("next"), url_for("spaces.hub_list")))
 
 
-@bp.get("/profile")
+# --- password reset and invitations ----------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> Page:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.send_password_reset(form.email.data or "")
+        # The same answer whether or not the address is known.
+        flash(
+            _(
+                "If the address belongs to a user, we have sent a link to choose a new "
+                "password. Check your inbox; the link works for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    title = _("Forgot your password?")
+    return render_template("accounts/forgot_password.html", form=form, title=title), _status(form)
+
+
+def _invalid_link(purpose: str) -> tuple[str, int]:
+    return (
+        render_template(
+            "accounts/link_invalid.html", purpose=purpose, title=_("The link does not work")
+        ),
+        400,
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Page:
+    user = service.user_for_password_link(token, "reset")
+    if user is None:
+        return _invalid_link("reset")
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.set_password(user, form.password.data or "")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Your password has been changed. Log in with the new password."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template(
+        "accounts/reset_password.html", form=form, user=user, title=_("Choose a new password")
+    ), _status(form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Page:
+    user = service.user_for_password_link(token, "invitation")
+    if user is None:
+        return _invalid_link("invitation")
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.set_password(user, form.password.data or "")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            login_user(user)
+            session.pop(LANG_SESSION_KEY, None)
+            flash(_("Welcome to Hub! Your password is saved and you are logged in."), "success")
+            return redirect(url_for("spaces.hub_list"))
+    return render_template(
+        "accounts/accept_invitation.html", form=form, user=user, title=_("Welcome to Hub")
+    ), _status(form)
+
+
+# --- profile ---------------------------------------------------------------
+
+
+def _render_profile(profile_form: ProfileForm, password_form: ChangePasswordForm) -> Page:
+    roles = sorted(current_user.roles, key=lambda r: (r.hub.name, r.role.value))
+    return render_template(
+        "accounts/profile.html",
+        form=profile_form,
+        password_form=password_form,
+        roles=roles,
+        title=_("My profile"),
+    ), _status(profile_form, password_form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
 @login_required
-def profile() -> str:
-    return render_template("accounts/profile.html", title=_("My profile"))
+def profile() -> Page:
+    form = ProfileForm(obj=_me())
+    if form.validate_on_submit():
+        try:
+            service.update_profile(_me(), form_values(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            session.pop(LANG_SESSION_KEY, None)
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(form, ChangePasswordForm(formdata=None))
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Page:
+    if request.method == "GET":
+        return redirect(url_for("accounts.profile", _anchor="change-password"))
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                _me(), form.current_password.data or "", form.password.data or ""
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(ProfileForm(formdata=None, obj=_me()), form)
+
+
+# --- personal API tokens ---------------------------------------------------
+
+
+def _render_tokens(form: ApiTokenForm, secret: str | None = None, status: int = 200) -> Response:
+    tokens = sorted(current_user.api_tokens, key=lambda t: t.created_at, reverse=True)
+    response = make_response(
+        render_template(
+            "accounts/tokens.html",
+            form=form,
+            tokens=tokens,
+            secret=secret,
+            title=_("API tokens"),
+        ),
+        status,
+    )
+    # The page may hold a secret: never keep it in a cache or the browser history.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/profile/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> Response:
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            _token, secret = service.create_api_token(_me(), form.name.data or "")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            # Shown on this response only; it is never stored, flashed or shown again.
+            return _render_tokens(ApiTokenForm(formdata=None), secret=secret)
+    return _render_tokens(form, status=_status(form))
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    token = service.get_or_404(ApiToken, token_id)
+    if token.user_id != current_user.id:
+        # Someone else's token is as unknown as one that does not exist.
+        raise NotFound(_("Not found."))
+    service.revoke_api_token(token)
+    flash(_("The token %(name)s is revoked and can no longer be used.", name=token.name), "info")
+    return redirect(url_for("accounts.tokens"))

@@ -2,6 +2,276 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from hub.accounts import permissions
+from hub.accounts.service import get_or_404
+from hub.errors import NotFound, ValidationFailed
+from hub.forms import apply_errors
+from hub.spaces import opening, service
+from hub.spaces.forms import ClosureForm, HubDetailsForm, HubForm, OpeningHoursForm, SpaceForm
+from hub.spaces.models import Hub, HubClosure, Space
+from hub.web import current_locale_code
 
 bp = Blueprint("spaces_admin", __name__, url_prefix="/admin/hubs")
+
+Page = str | tuple[str, int] | Response
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"format_date": format_date}
+
+
+def _status() -> int:
+    """A form page rendered after a POST is one with errors."""
+    return 422 if request.method == "POST" else 200
+
+
+def _values(form: FlaskForm, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: form[name].data for name in fields if name in form}
+
+
+def _admin_hub(slug: str) -> Hub:
+    """The hub named in the address, if the person may administer it (else 404/403)."""
+    hub = service.get_hub(slug)
+    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    return hub
+
+
+def _space_of(hub: Hub, space_id: int) -> Space:
+    space = service.get_space(space_id)
+    if space.hub_id != hub.id:
+        raise NotFound(_("No such space."))
+    return space
+
+
+@lru_cache(maxsize=1)
+def european_timezones() -> list[str]:
+    return sorted(name for name in available_timezones() if name.startswith("Europe/"))
+
+
+# --- hubs --------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def hub_new() -> Page:
+    permissions.ensure(permissions.can_manage_installation(current_user))
+    form = HubDetailsForm()
+    if form.validate_on_submit():
+        try:
+            hub = service.create_hub(_values(form, service.HUB_FIELDS))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("The hub %(name)s has been created.", name=hub.name), "success")
+            return redirect(url_for(".hub_overview", slug=hub.slug))
+    return render_template(
+        "spaces/admin_hub_new.html",
+        form=form,
+        timezones=european_timezones(),
+        title=_("New hub"),
+    ), _status()
+
+
+@bp.get("/<slug>")
+@login_required
+def hub_overview(slug: str) -> Page:
+    hub = _admin_hub(slug)
+    groups = service.spaces_by_kind(hub, include_inactive=True)
+    space_counts = {
+        kind: (sum(1 for s in spaces if s.active), len(spaces)) for kind, spaces in groups.items()
+    }
+    return render_template(
+        "spaces/admin_hub_overview.html",
+        hub=hub,
+        space_counts=space_counts,
+        weekly=service.weekly_hours(hub),
+        membership_count=len(hub.memberships),
+        cost_item_count=len(hub.cost_items),
+        funding_count=len(hub.funding),
+        title=hub.name,
+    )
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def hub_edit(slug: str) -> Page:
+    hub = _admin_hub(slug)
+    form = HubForm(obj=hub)
+    if form.validate_on_submit():
+        try:
+            service.update_hub(hub, _values(form, service.HUB_FIELDS))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("The changes to %(name)s have been saved.", name=hub.name), "success")
+            return redirect(url_for(".hub_overview", slug=hub.slug))
+    return render_template(
+        "spaces/admin_hub_edit.html",
+        hub=hub,
+        form=form,
+        timezones=european_timezones(),
+        title=_("Edit %(name)s", name=hub.name),
+    ), _status()
+
+
+# --- opening hours and closed days ---------------------------------------------
+
+
+@bp.route("/<slug>/opening-hours", methods=["GET", "POST"])
+@login_required
+def opening_hours(slug: str) -> Page:
+    hub = _admin_hub(slug)
+    initial = OpeningHoursForm.initial(service.weekly_hours(hub))
+    form = OpeningHoursForm(data=initial if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            service.set_opening_hours(hub, form.hours())
+        except ValidationFailed as exc:
+            apply_errors(form, _on_weekday_rows(exc))
+        else:
+            flash(_("The opening hours have been saved."), "success")
+            return redirect(url_for(".opening_hours", slug=hub.slug))
+    return render_template(
+        "spaces/admin_opening_hours.html",
+        hub=hub,
+        form=form,
+        title=_("Opening hours for %(name)s", name=hub.name),
+    ), _status()
+
+
+def _on_weekday_rows(exc: ValidationFailed) -> ValidationFailed:
+    """The service names rows "opening_hours.<weekday>"; show the error on that row."""
+    return ValidationFailed(
+        {
+            f"closes_at_{key.split('.', 1)[1]}" if key.startswith("opening_hours.") else key: v
+            for key, v in exc.errors.items()
+        }
+    )
+
+
+def _holiday_language() -> str:
+    return "en_US" if current_locale_code().startswith("en") else "no"
+
+
+@bp.route("/<slug>/closures", methods=["GET", "POST"])
+@login_required
+def closures(slug: str) -> Page:
+    hub = _admin_hub(slug)
+    form = ClosureForm()
+    if form.validate_on_submit():
+        closure = service.add_closure(hub, form.on_date.data, form.reason.data or "")
+        flash(
+            _("%(day)s is now a closed day.", day=format_date(closure.on_date, "long")), "success"
+        )
+        return redirect(url_for(".closures", slug=hub.slug))
+    this_year = datetime.now(ZoneInfo(hub.timezone)).year
+    language = _holiday_language()
+    holidays = {
+        year: sorted(opening.public_holidays(year, language).items())
+        for year in (this_year, this_year + 1)
+    }
+    return render_template(
+        "spaces/admin_closures.html",
+        hub=hub,
+        form=form,
+        holidays=holidays,
+        title=_("Closed days for %(name)s", name=hub.name),
+    ), _status()
+
+
+@bp.post("/<slug>/closures/<int:closure_id>/delete")
+@login_required
+def closure_delete(slug: str, closure_id: int) -> Response:
+    hub = _admin_hub(slug)
+    closure = get_or_404(HubClosure, closure_id)
+    if closure.hub_id != hub.id:
+        raise NotFound(_("Not found."))
+    day = closure.on_date
+    service.remove_closure(closure)
+    flash(_("%(day)s is no longer a closed day.", day=format_date(day, "long")), "success")
+    return redirect(url_for(".closures", slug=hub.slug))
+
+
+# --- spaces ------------------------------------------------------------------
+
+
+@bp.get("/<slug>/spaces")
+@login_required
+def space_list(slug: str) -> Page:
+    hub = _admin_hub(slug)
+    return render_template(
+        "spaces/admin_space_list.html",
+        hub=hub,
+        groups=service.spaces_by_kind(hub, include_inactive=True),
+        title=_("Spaces in %(name)s", name=hub.name),
+    )
+
+
+@bp.route("/<slug>/spaces/new", methods=["GET", "POST"])
+@login_required
+def space_new(slug: str) -> Page:
+    hub = _admin_hub(slug)
+    form = SpaceForm()
+    if form.validate_on_submit():
+        try:
+            space = service.create_space(hub, _values(form, service.SPACE_FIELDS))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("The space %(name)s has been added.", name=space.name), "success")
+            return redirect(url_for(".space_list", slug=hub.slug))
+    return render_template(
+        "spaces/admin_space_form.html",
+        hub=hub,
+        form=form,
+        space=None,
+        title=_("New space in %(name)s", name=hub.name),
+    ), _status()
+
+
+@bp.route("/<slug>/spaces/<int:space_id>", methods=["GET", "POST"])
+@login_required
+def space_edit(slug: str, space_id: int) -> Page:
+    hub = _admin_hub(slug)
+    space = _space_of(hub, space_id)
+    form = SpaceForm(obj=space)
+    if form.validate_on_submit():
+        try:
+            service.update_space(space, _values(form, service.SPACE_FIELDS))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("The space %(name)s has been saved.", name=space.name), "success")
+            return redirect(url_for(".space_list", slug=hub.slug))
+    return render_template(
+        "spaces/admin_space_form.html",
+        hub=hub,
+        form=form,
+        space=space,
+        title=_("Edit %(name)s", name=space.name),
+    ), _status()
+
+
+@bp.post("/<slug>/spaces/<int:space_id>/delete")
+@login_required
+def space_delete(slug: str, space_id: int) -> Response:
+    hub = _admin_hub(slug)
+    space = _space_of(hub, space_id)
+    name = space.name
+    service.delete_space(space)
+    flash(_("The space %(name)s has been deleted.", name=name), "success")
+    return redirect(url_for(".space_list", slug=hub.slug))

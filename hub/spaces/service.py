@@ -18,6 +18,8 @@ from hub.spaces import opening
 from hub.spaces.models import Hub, HubClosure, OpeningHours, Space, SpaceKind
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# /admin/hubs/new is the page for creating a hub, so no hub may be called "new".
+RESERVED_SLUGS = frozenset({"new"})
 
 RULE_FIELDS = (
     "booking_horizon_days",
@@ -87,6 +89,8 @@ def _save_hub(hub: Hub, values: Mapping[str, Any]) -> Hub:
         errors.add(
             "slug", _("Use lower-case letters a-z, digits and hyphens, like regionlab-lister.")
         )
+    elif slug in RESERVED_SLUGS:
+        errors.add("slug", _("This address is reserved; choose another."))
     elif db.session.scalar(sa.select(Hub.id).where(Hub.slug == slug, Hub.id != hub.id)):
         errors.add("slug", _("Another hub already uses this address."))
     for field, message in (

@@ -1,0 +1,467 @@
+"""Pydantic models for API bodies and responses; the OpenAPI schemas come from these.
+
+Request models are strict (JSON types only: no "5" for 5, no true for 1) and
+forbid unknown keys, so a typo is a 422 naming the key. They check types and
+storage limits only; the domain rules live in the services, which raise
+``ValidationFailed`` with the same field names.
+
+Conventions: money is integer øre (``*_ore``); dates are ``YYYY-MM-DD``;
+instants are ISO 8601 in UTC; decimals (``weight``, ``area_m2``,
+``dedicated_area_m2``) are returned as strings ("12.50") and accepted as
+strings or JSON numbers; times of day are ``HH:MM`` in the hub's timezone.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from hub.accounts.models import Language, MembershipKind, OrganizationKind, Role
+from hub.finance.models import CostCategory, FundingKind
+from hub.spaces.models import SpaceKind
+
+INT32 = 2**31 - 1
+INT64 = 2**63 - 1
+
+Money = Annotated[int, Field(ge=-INT64, le=INT64, description="Integer øre (NOK x 100).")]
+Count = Annotated[int, Field(ge=-INT32, le=INT32)]
+Id = Annotated[int, Field(ge=0, le=INT64, description="The id of an existing row.")]
+ClockTime = Annotated[
+    time,
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["08:00"]}
+    ),
+]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class Body(BaseModel):
+    """Base for request bodies."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Out(BaseModel):
+    """Base for responses, read from ORM objects."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _no_defaults(schema: dict[str, Any]) -> None:
+    """PATCH bodies: a missing key means "unchanged", so no property has a default."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class PatchBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_defaults)
+
+
+def partial(model: type[BaseModel], name: str, *, exclude: tuple[str, ...] = ()) -> Any:
+    """The PATCH twin of a create model: same fields and types, all optional.
+
+    Handlers apply only the keys that were sent (``model_dump(exclude_unset=True)``);
+    a field that may not be empty keeps its non-null type, so ``null`` there is a 422.
+    """
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        if field_name not in exclude:
+            optional = copy.copy(info)
+            optional.default = None
+            fields[field_name] = (info.annotation, optional)
+    doc = f"Partial update of {model.__name__}: only the keys given change."
+    return create_model(name, __base__=PatchBody, __doc__=doc, __module__=__name__, **fields)
+
+
+# --- errors --------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: int
+    message: str
+    fields: dict[str, list[str]] | None = Field(
+        default=None, description="Only on 422: problems per field (dotted path for nested keys)."
+    )
+
+
+class Error(BaseModel):
+    """Every error response: ``{"error": {"status", "message", "fields"?}}``."""
+
+    error: ErrorDetail
+
+
+# --- hubs ----------------------------------------------------------------------------
+
+
+class DayHours(Body):
+    """Opening hours for one weekday, local time in the hub's timezone."""
+
+    opens_at: ClockTime
+    closes_at: ClockTime
+
+
+class WeeklyHours(Body):
+    """The week's opening hours; a weekday that is null (or left out) is closed."""
+
+    monday: DayHours | None = None
+    tuesday: DayHours | None = None
+    wednesday: DayHours | None = None
+    thursday: DayHours | None = None
+    friday: DayHours | None = None
+    saturday: DayHours | None = None
+    sunday: DayHours | None = None
+
+    @classmethod
+    def from_rows(cls, rows: Any) -> WeeklyHours:
+        return cls.model_validate(
+            {
+                WEEKDAYS[row.weekday]: DayHours(opens_at=row.opens_at, closes_at=row.closes_at)
+                for row in rows
+            }
+        )
+
+    def as_mapping(self) -> dict[int, tuple[time, time] | None]:
+        """The shape ``hub.spaces.service.set_opening_hours`` takes (0 = Monday)."""
+        days = (getattr(self, name) for name in WEEKDAYS)
+        return {n: (d.opens_at, d.closes_at) if d else None for n, d in enumerate(days)}
+
+
+class HubCreate(Body):
+    slug: str = Field(max_length=64, description="Lower-case address, like regionlab-lister.")
+    name: str = Field(max_length=200)
+    municipality: str = Field(max_length=100)
+    address: str = Field(default="", max_length=300)
+    timezone: str = Field(default="Europe/Oslo", max_length=64)
+    description: str | None = None
+    contact_email: str | None = Field(default=None, max_length=254)
+    booking_horizon_days: Count = 90
+    max_room_booking_minutes: Count = 480
+    max_future_bookings: Count = 30
+    min_notice_minutes: Count = 0
+    cancellation_deadline_minutes: Count = 0
+    checkin_grace_minutes: Count = 60
+    release_no_shows: bool = True
+    allow_non_member_bookings: bool = False
+    opening_hours: WeeklyHours | None = Field(
+        default=None, description="Left out: Monday to Friday 08:00-16:00."
+    )
+
+
+HubUpdate = partial(HubCreate, "HubUpdate", exclude=("opening_hours",))
+
+
+class Hub(Out):
+    id: int
+    slug: str
+    name: str
+    municipality: str
+    address: str
+    timezone: str
+    description: str | None
+    contact_email: str | None
+    booking_horizon_days: int
+    max_room_booking_minutes: int
+    max_future_bookings: int
+    min_notice_minutes: int
+    cancellation_deadline_minutes: int
+    checkin_grace_minutes: int
+    release_no_shows: bool
+    allow_non_member_bookings: bool
+    opening_hours: WeeklyHours
+    created_at: datetime
+    updated_at: datetime
+
+    @field_validator("opening_hours", mode="before")
+    @classmethod
+    def _rows_to_week(cls, value: Any) -> Any:
+        return WeeklyHours.from_rows(value) if isinstance(value, list) else value
+
+
+class ClosureCreate(Body):
+    on_date: date
+    reason: str = Field(default="", max_length=200)
+
+
+class Closure(Out):
+    on_date: date
+    reason: str
+
+
+# --- spaces --------------------------------------------------------------------------
+
+
+class SpaceCreate(Body):
+    name: str = Field(max_length=120)
+    kind: SpaceKind
+    capacity: Count = 1
+    area_m2: Decimal | None = Field(
+        default=None, description='Square metres: a decimal string such as "12.50" or a number.'
+    )
+    bookable: bool = True
+    active: bool = True
+    description: str | None = None
+
+
+SpaceUpdate = partial(SpaceCreate, "SpaceUpdate")
+
+
+class Space(Out):
+    id: int
+    hub_id: int
+    name: str
+    kind: SpaceKind
+    capacity: int
+    area_m2: Decimal | None
+    bookable: bool
+    active: bool
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- organizations -------------------------------------------------------------------
+
+
+class OrganizationCreate(Body):
+    name: str = Field(max_length=200)
+    kind: OrganizationKind
+    short_name: str | None = Field(default=None, max_length=40)
+    org_number: str | None = Field(
+        default=None, max_length=20, description="Organisasjonsnummer: nine digits, mod-11 checked."
+    )
+    home_office: str | None = Field(default=None, max_length=120)
+    contact_email: str | None = Field(default=None, max_length=254)
+
+
+OrganizationUpdate = partial(OrganizationCreate, "OrganizationUpdate")
+
+
+class Organization(Out):
+    id: int
+    name: str
+    short_name: str | None
+    kind: OrganizationKind
+    org_number: str | None
+    home_office: str | None
+    contact_email: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- memberships ---------------------------------------------------------------------
+
+Weight = Annotated[Decimal, Field(max_digits=10, decimal_places=4)]
+Area = Annotated[Decimal, Field(max_digits=8, decimal_places=2)]
+
+
+class MembershipCreate(Body):
+    """Which financing terms a kind may carry: see docs/api.md and DESIGN.md section 6."""
+
+    organization_id: Id
+    kind: MembershipKind
+    starts_on: date
+    ends_on: date | None = Field(default=None, description="Inclusive; null is open-ended.")
+    agreement_reference: str | None = Field(default=None, max_length=200)
+    notes: str | None = None
+    yearly_amount_ore: Money | None = None
+    weight: Weight | None = None
+    carries_residual: bool = False
+    cap_ore: Money | None = None
+    monthly_overhead_ore: Money | None = None
+    desk_day_rate_ore: Money | None = None
+    cell_day_rate_ore: Money | None = None
+    room_hour_rate_ore: Money | None = None
+    dedicated_area_m2: Area | None = None
+
+
+MembershipUpdate = partial(MembershipCreate, "MembershipUpdate")
+
+
+class Membership(Out):
+    id: int
+    hub_id: int
+    organization_id: int
+    kind: MembershipKind
+    starts_on: date
+    ends_on: date | None
+    agreement_reference: str | None
+    notes: str | None
+    yearly_amount_ore: int | None
+    weight: Decimal | None
+    carries_residual: bool
+    cap_ore: int | None
+    monthly_overhead_ore: int | None
+    desk_day_rate_ore: int | None
+    cell_day_rate_ore: int | None
+    room_hour_rate_ore: int | None
+    dedicated_area_m2: Decimal | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- finance -------------------------------------------------------------------------
+
+
+class CostItemCreate(Body):
+    category: CostCategory
+    description: str = Field(max_length=200)
+    amount_ore: Money
+    starts_on: date
+    ends_on: date | None = Field(
+        default=None, description="Inclusive. With amortize_months it is computed; leave it out."
+    )
+    amortize_months: Count | None = None
+
+
+CostItemUpdate = partial(CostItemCreate, "CostItemUpdate")
+
+
+class CostItem(Out):
+    id: int
+    hub_id: int
+    category: CostCategory
+    description: str
+    amount_ore: int
+    starts_on: date
+    ends_on: date
+    amortize_months: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class FundingCreate(Body):
+    kind: FundingKind
+    source: str = Field(max_length=200)
+    description: str = Field(default="", max_length=200)
+    amount_ore: Money
+    starts_on: date
+    ends_on: date = Field(description="Inclusive.")
+
+
+FundingUpdate = partial(FundingCreate, "FundingUpdate")
+
+
+class Funding(Out):
+    id: int
+    hub_id: int
+    kind: FundingKind
+    source: str
+    description: str
+    amount_ore: int
+    starts_on: date
+    ends_on: date
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- users, roles, tokens ------------------------------------------------------------
+
+
+class HubRole(Out):
+    id: int
+    user_id: int
+    user_name: str
+    user_email: str
+    hub_id: int
+    hub_slug: str
+    role: Role
+    organization_id: int | None = Field(description="Set for partner_contact only.")
+    created_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        return {
+            "id": data.id,
+            "user_id": data.user_id,
+            "user_name": data.user.name,
+            "user_email": data.user.email,
+            "hub_id": data.hub_id,
+            "hub_slug": data.hub.slug,
+            "role": data.role,
+            "organization_id": data.organization_id,
+            "created_at": data.created_at,
+        }
+
+
+class RoleGrant(Body):
+    user_id: Id
+    role: Role
+    organization_id: Id | None = Field(default=None, description="Required for partner_contact.")
+
+
+class User(Out):
+    id: int
+    email: str
+    name: str
+    home_organization_id: int
+    language: Language
+    share_name: bool
+    active: bool
+    is_system_admin: bool
+    has_password: bool = Field(description="False until an invitation is accepted.")
+    last_login_at: datetime | None
+    created_at: datetime
+    roles: list[HubRole] = Field(description="Roles in the hubs the caller may see.")
+
+
+class UserUpdate(PatchBody):
+    """Partial update: only the keys given change."""
+
+    email: str = Field(default=None, max_length=254)
+    name: str = Field(default=None, max_length=200)
+    home_organization_id: Id = None  # type: ignore[assignment]
+    language: Language = None  # type: ignore[assignment]
+    share_name: bool = None  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
+    is_system_admin: bool = Field(default=None, description="Only a system admin may change it.")
+
+
+class InvitationCreate(Body):
+    """Invite a person by email with a role in the hub; a new person gets a link by email.
+
+    ``name`` and ``home_organization_id`` are needed for a person not yet known.
+    """
+
+    email: str = Field(max_length=254)
+    name: str | None = Field(default=None, max_length=200)
+    home_organization_id: Id | None = None
+    language: Language | None = None
+    role: Role
+    organization_id: Id | None = Field(default=None, description="Required for partner_contact.")
+
+
+class ApiTokenCreate(Body):
+    name: str = Field(max_length=100)
+
+
+class ApiToken(Out):
+    id: int
+    name: str
+    prefix: str = Field(description="The first characters of the secret, to recognise it.")
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiToken):
+    secret: str = Field(description="Shown once: store it now. Send as 'Authorization: Bearer'.")

@@ -1,0 +1,265 @@
+"""Forms for administering hubs, their opening hours, closed days and spaces.
+
+Field names are the service field names (docs/conventions.md), so a service's
+errors land next to the matching field with ``hub.forms.apply_errors``.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from hub.spaces.labels import SPACE_KIND_LABELS, WEEKDAY_LABELS
+
+WHOLE_NUMBER_MESSAGE = _l("Give a whole number, like 30.")
+DATE_MESSAGE = _l("Give a date like 2025-01-31.")
+TIME_MESSAGE = _l("Give a time like 08:00.")
+
+
+def select_choices(labels: dict[str, Any]) -> list[SelectChoice]:
+    """Options for a SelectField from a value -> label mapping (as in ``labels.py``)."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def whole_number(
+    label: Any, description: Any = "", required: bool = True, minimum: int = 0
+) -> IntegerField:
+    """An integer input with our own message for text that is not a number."""
+    return IntegerField(
+        label,
+        validators=[InputRequired(WHOLE_NUMBER_MESSAGE) if required else Optional()],
+        invalid_value_message=WHOLE_NUMBER_MESSAGE,
+        description=description,
+        render_kw={"min": minimum, "inputmode": "numeric"},
+    )
+
+
+def day_field(label: Any, description: Any = "", required: bool = True) -> DateField:
+    """A date input (type=date); browsers send ISO dates."""
+    return DateField(
+        label,
+        validators=[InputRequired(DATE_MESSAGE) if required else Optional()],
+        invalid_value_message=DATE_MESSAGE,
+        description=description,
+    )
+
+
+class DecimalCommaField(StringField):
+    """A decimal typed the Norwegian way ('10,5') or with a point; ``data`` is a Decimal."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        text = format(self.data, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.replace(".", ",")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw_data = valuelist
+        text = (valuelist[0] if valuelist else "").strip().replace("\u00a0", "").replace(" ", "")
+        if not text:
+            self.data = None
+            return
+        try:
+            if text.count(",") + text.count(".") > 1:
+                raise InvalidOperation(text)
+            value = Decimal(text.replace(",", "."))
+            if not value.is_finite():
+                raise InvalidOperation(text)
+        except InvalidOperation as exc:
+            self.data = None
+            raise ValueError(_l("Write a number, like 10 or 10,5.")) from exc
+        self.data = value
+
+
+# --- hubs --------------------------------------------------------------------
+
+
+class HubDetailsForm(FlaskForm):
+    """What a system administrator gives when creating a hub."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(_l("Name is required.")), Length(max=200)],
+    )
+    slug = StringField(
+        _l("Short name for addresses"),
+        validators=[InputRequired(_l("Give a short name for addresses.")), Length(max=64)],
+        description=_l("Used in addresses like /hubs/regionlab-lister."),
+        render_kw={"autocapitalize": "none", "spellcheck": "false"},
+    )
+    municipality = StringField(
+        _l("Municipality"),
+        validators=[InputRequired(_l("Municipality is required.")), Length(max=100)],
+    )
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    timezone = StringField(
+        _l("Timezone"),
+        validators=[InputRequired(_l("Give a timezone, such as Europe/Oslo.")), Length(max=64)],
+        default="Europe/Oslo",
+        description=_l("Opening hours and bookings are shown in this timezone."),
+        render_kw={"list": "timezones", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    contact_email = EmailField(
+        _l("Contact email"),
+        validators=[Optional(), Email(_l("Check the email address.")), Length(max=254)],
+    )
+
+
+class HubForm(HubDetailsForm):
+    """Details and booking rules of an existing hub."""
+
+    booking_horizon_days = whole_number(
+        _l("How far ahead people can book (days)"),
+        _l("Bookings can start at most this many days from today."),
+    )
+    max_room_booking_minutes = whole_number(
+        _l("Longest meeting room booking (minutes)"),
+        _l("One booking of a meeting room can last at most this long. 480 is a working day."),
+    )
+    max_future_bookings = whole_number(
+        _l("Most upcoming bookings per person"),
+        _l("How many bookings one person can have ahead of them at the same time."),
+    )
+    min_notice_minutes = whole_number(
+        _l("Notice before a booking starts (minutes)"),
+        _l("How long before the start a booking must be made. 0 means right up to the start."),
+    )
+    cancellation_deadline_minutes = whole_number(
+        _l("Cancellation deadline (minutes)"),
+        _l("How long before the start a booking can still be cancelled. 0 means any time."),
+    )
+    checkin_grace_minutes = whole_number(
+        _l("Time to check in (minutes)"),
+        _l("How long after the start a person has to check in before the booking is a no-show."),
+    )
+    release_no_shows = BooleanField(
+        _l("Release no-shows"),
+        description=_l("Free the place for others when nobody checks in within the time above."),
+    )
+    allow_non_member_bookings = BooleanField(
+        _l("Allow bookings from organizations that are not members"),
+        description=_l("They pay the hub's unit rates for what they use."),
+    )
+
+
+# --- opening hours and closed days ---------------------------------------------
+
+
+class OpeningHoursForm(FlaskForm):
+    """One row per weekday (0 = Monday): open_N, opens_at_N, closes_at_N.
+
+    Flat fields, so the error summary and ``apply_errors`` work as on every form.
+    """
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for weekday in range(7):
+            if not self[f"open_{weekday}"].data:
+                continue
+            for prefix in ("opens_at", "closes_at"):
+                f = self[f"{prefix}_{weekday}"]
+                if f.data is None and not f.errors:
+                    f.errors = [*f.errors, _l("Give a time like 08:00, or untick Open.")]
+                    valid = False
+        return valid
+
+    def hours(self) -> dict[int, tuple[time, time] | None]:
+        """The weekly hours for ``service.set_opening_hours``; closed days map to None."""
+        return {
+            weekday: (self[f"opens_at_{weekday}"].data, self[f"closes_at_{weekday}"].data)
+            if self[f"open_{weekday}"].data
+            else None
+            for weekday in range(7)
+        }
+
+    @staticmethod
+    def initial(weekly: dict[int, tuple[time, time]]) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for weekday in range(7):
+            span = weekly.get(weekday)
+            data[f"open_{weekday}"] = span is not None
+            data[f"opens_at_{weekday}"] = span[0] if span else None
+            data[f"closes_at_{weekday}"] = span[1] if span else None
+        return data
+
+
+for _weekday, _day in enumerate(WEEKDAY_LABELS):
+    setattr(OpeningHoursForm, f"open_{_weekday}", BooleanField(_l("Open on %(day)s", day=_day)))
+    for _prefix, _label in (
+        ("opens_at", _l("Opening time on %(day)s", day=_day)),
+        ("closes_at", _l("Closing time on %(day)s", day=_day)),
+    ):
+        setattr(
+            OpeningHoursForm,
+            f"{_prefix}_{_weekday}",
+            TimeField(
+                _label,
+                validators=[Optional()],
+                format=["%H:%M", "%H:%M:%S"],
+                invalid_value_message=TIME_MESSAGE,
+            ),
+        )
+
+
+class ClosureForm(FlaskForm):
+    on_date = day_field(_l("Date"))
+    reason = StringField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Shown to people who try to book, for example 'Staff seminar'."),
+    )
+
+
+# --- spaces ------------------------------------------------------------------
+
+
+class SpaceForm(FlaskForm):
+    name = StringField(
+        _l("Name"), validators=[InputRequired(_l("Name is required.")), Length(max=120)]
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=select_choices(SPACE_KIND_LABELS),
+        validators=[InputRequired(_l("Choose one of the listed values."))],
+        validate_choice=False,
+    )
+    capacity = whole_number(
+        _l("Capacity (people)"),
+        _l("How many people the space has room for. A meeting room needs at least one."),
+    )
+    area_m2 = DecimalCommaField(
+        _l("Area (m²)"),
+        validators=[Optional()],
+        description=_l("Floor area in square metres, like 10,5. Used by area-based cost keys."),
+        render_kw={"inputmode": "decimal"},
+    )
+    bookable = BooleanField(
+        _l("Bookable"), description=_l("Common areas cannot be booked."), default=True
+    )
+    active = BooleanField(
+        _l("Active"),
+        description=_l("Inactive spaces are hidden from booking but keep their history."),
+        default=True,
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional()])

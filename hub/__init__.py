@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from hub.config import load_config
+from hub.database import SQLITE_BEGIN_OPTION
 from hub.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -57,17 +58,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Register every table on the metadata (Alembic and create_all need them all)."""
     import hub.accounts.models
+    import hub.booking.models
     import hub.finance.models
     import hub.spaces.models  # noqa: F401
 
 
 def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:
-    """Foreign keys on, WAL, and a busy timeout so writers wait instead of failing."""
+    """Foreign keys on, WAL, a busy timeout, and BEGIN under our control.
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy
+    emits BEGIN itself; writers that must not race (bookings) ask for
+    BEGIN IMMEDIATE through ``hub.database.begin_write``.
+    """
     if engine.dialect.name != "sqlite":
         return
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
@@ -75,3 +83,8 @@ def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,213 @@
+"""Booking operations: create (guarded against overlap), cancel, check in, look up.
+
+The application checks give the friendly messages; the database constraint
+or trigger is the guarantee. A clash found either way is a Conflict (409)
+carrying the clashing intervals, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from hub.accounts.models import Organization, User
+from hub.booking import rules
+from hub.booking.messages import violation_message
+from hub.booking.models import ACTIVE_STATUSES, Booking, BookingSource, BookingStatus
+from hub.database import begin_write, utcnow
+from hub.errors import Conflict, FieldErrors, NotFound, PermissionDenied
+from hub.extensions import db
+from hub.spaces import opening
+from hub.spaces import service as spaces
+from hub.spaces.models import Hub, Space
+
+
+def hub_rules(hub: Hub) -> rules.HubRules:
+    return rules.HubRules(
+        booking_horizon_days=hub.booking_horizon_days,
+        max_room_booking_minutes=hub.max_room_booking_minutes,
+        max_future_bookings=hub.max_future_bookings,
+        min_notice_minutes=hub.min_notice_minutes,
+        cancellation_deadline_minutes=hub.cancellation_deadline_minutes,
+    )
+
+
+def opening_for(hub: Hub, instant: datetime) -> tuple[datetime, datetime] | None:
+    """Opening hours (UTC) of the hub's local day that contains ``instant``."""
+    from zoneinfo import ZoneInfo
+
+    local_day = instant.astimezone(ZoneInfo(hub.timezone)).date()
+    return opening.opening_interval(
+        local_day, spaces.weekly_hours(hub), hub.timezone, spaces.closed_days(hub)
+    )
+
+
+def billable_organizations(user: User) -> list[Organization]:
+    """Organizations this person may bill a booking to."""
+    return [user.home_organization]
+
+
+def active_conflicts(space_id: int, starts_at: datetime, ends_at: datetime) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(
+                Booking.space_id == space_id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.starts_at < ends_at,
+                Booking.ends_at > starts_at,
+            )
+            .order_by(Booking.starts_at)
+        )
+    )
+
+
+def _conflict(space: Space, clashes: Sequence[Booking]) -> Conflict:
+    return Conflict(
+        _("%(space)s is already booked at that time.", space=space.name),
+        {
+            "conflicts": [
+                {"start": b.starts_at.isoformat(), "end": b.ends_at.isoformat()} for b in clashes
+            ]
+        },
+    )
+
+
+def _future_count(user: User, now: datetime) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Booking)
+            .where(
+                Booking.user_id == user.id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.ends_at > now,
+            )
+        )
+        or 0
+    )
+
+
+def create_bookings(
+    user: User,
+    space: Space,
+    intervals: Sequence[tuple[datetime, datetime]],
+    *,
+    organization_id: int | None = None,
+    participants: int | None = None,
+    title: str | None = None,
+    source: BookingSource = BookingSource.WEB,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Book one space for each interval, all or none (several days in one action)."""
+    begin_write(db.session())
+    now = now or utcnow()
+    hub = space.hub
+    errors = FieldErrors()
+    org_id = organization_id or user.home_organization_id
+    if org_id not in {o.id for o in billable_organizations(user)}:
+        errors.add("organization_id", _("You cannot book on behalf of this organization."))
+    if not space.active:
+        errors.add("space_id", _("This space is no longer in use."))
+    future = _future_count(user, now)
+    the_rules = hub_rules(hub)
+    for index, (starts_at, ends_at) in enumerate(intervals):
+        request = rules.BookingRequest(
+            space_kind=str(space.kind),
+            capacity=space.capacity,
+            bookable=space.bookable,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            now=now,
+            timezone=hub.timezone,
+            opening=opening_for(hub, starts_at),
+            participants=participants,
+            user_future_bookings=future + index,
+        )
+        for violation in rules.check_booking(request, the_rules):
+            errors.add(violation.field, violation_message(violation, hub.timezone))
+    errors.raise_if_any()
+
+    for starts_at, ends_at in intervals:
+        clashes = active_conflicts(space.id, starts_at, ends_at)
+        if clashes:
+            raise _conflict(space, clashes)
+    created = [
+        Booking(
+            hub_id=hub.id,
+            space_id=space.id,
+            user_id=user.id,
+            organization_id=org_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            status=BookingStatus.CONFIRMED,
+            source=source,
+            participants=participants,
+            title=title,
+        )
+        for starts_at, ends_at in intervals
+    ]
+    _insert_guarded(space, created)
+    return created
+
+
+def create_booking(
+    user: User, space: Space, starts_at: datetime, ends_at: datetime, **options: Any
+) -> Booking:
+    return create_bookings(user, space, [(starts_at, ends_at)], **options)[0]
+
+
+def _insert_guarded(space: Space, bookings: Sequence[Booking]) -> None:
+    """Insert inside a savepoint; the database's overlap guard turns into a 409."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(bookings)
+    except IntegrityError as exc:
+        if not is_overlap_violation(exc):
+            raise
+        clashes = [c for b in bookings for c in active_conflicts(space.id, b.starts_at, b.ends_at)]
+        raise _conflict(space, clashes) from exc
+
+
+def is_overlap_violation(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "booking_overlap" in text or "ex_bookings_no_overlap" in text
+
+
+def get_booking(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound(_("No such booking."))
+    return booking
+
+
+def cancel_booking(booking: Booking, actor: User, now: datetime | None = None) -> Booking:
+    """Cancelled bookings are kept with their status; they no longer block the space."""
+    from hub.accounts import permissions
+
+    now = now or utcnow()
+    is_admin = permissions.can_admin_hub(actor, booking.hub)
+    if booking.user_id != actor.id and not is_admin:
+        raise PermissionDenied(_("You can only cancel your own bookings."))
+    errors = FieldErrors()
+    if not booking.is_active:
+        errors.add("status", _("This booking is not active."))
+    elif not is_admin and not rules.can_cancel(booking.starts_at, now, hub_rules(booking.hub)):
+        errors.add(
+            "status",
+            _(
+                "The cancellation deadline has passed (%(minutes)d minutes before the start).",
+                minutes=booking.hub.cancellation_deadline_minutes,
+            ),
+        )
+    errors.raise_if_any()
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.sequence += 1
+    db.session.flush()
+    return booking

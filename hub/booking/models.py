@@ -113,4 +113,5 @@ class Booking(Timestamps, db.Model):
         return self.status in ACTIVE_STATUSES
 
     def __repr__(self) -> str:
-        return f"<Booking {self.id} space={self.space_id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.status}>"
+        when = f"{self.starts_at:%Y-%m-%d %H:%M}Z"
+        return f"<Booking {self.id} space={self.space_id} {when} {self.status}>"

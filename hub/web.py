@@ -123,6 +123,8 @@ def navigation() -> dict[str, Any]:
     from hub.accounts import permissions
 
     items: list[tuple[str, str]] = [("spaces.hub_list", _("Hubs"))]
+    if current_user.is_authenticated:
+        items.append(("booking.my_bookings", _("My bookings")))
     if current_user.is_authenticated and permissions.can_open_admin(current_user):
         items.append(("accounts_admin.index", _("Administration")))
     return {"nav_items": items}

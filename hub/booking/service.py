@@ -8,7 +8,7 @@ carrying the clashing intervals, never a 500.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -211,3 +211,99 @@ def cancel_booking(booking: Booking, actor: User, now: datetime | None = None) -
     booking.sequence += 1
     db.session.flush()
     return booking
+
+
+# --- check-in, check-out, drop-in ---------------------------------------------
+
+CHECKIN_EARLY = timedelta(minutes=30)
+
+
+def check_in(booking: Booking, actor: User, now: datetime | None = None) -> Booking:
+    """Proof of use: from half an hour before the start until the end."""
+    from hub.accounts import permissions
+
+    now = now or utcnow()
+    if booking.user_id != actor.id and not permissions.can_admin_hub(actor, booking.hub):
+        raise PermissionDenied(_("You can only check in to your own bookings."))
+    errors = FieldErrors()
+    if booking.status != BookingStatus.CONFIRMED:
+        errors.add("status", _("Only confirmed bookings can be checked in."))
+    elif now < booking.starts_at - CHECKIN_EARLY:
+        errors.add("status", _("Check-in opens 30 minutes before the start."))
+    elif now >= booking.ends_at:
+        errors.add("status", _("This booking has already ended."))
+    errors.raise_if_any()
+    if booking.checked_in_at is None:
+        booking.checked_in_at = now
+        db.session.flush()
+    return booking
+
+
+def check_out(booking: Booking, actor: User, now: datetime | None = None) -> Booking:
+    """Leaving early frees the rest of the booking for others."""
+    now = now or utcnow()
+    if booking.user_id != actor.id:
+        raise PermissionDenied(_("You can only check out of your own bookings."))
+    errors = FieldErrors()
+    if booking.checked_in_at is None or booking.status != BookingStatus.CONFIRMED:
+        errors.add("status", _("Check in before you check out."))
+    elif booking.checked_out_at is not None:
+        errors.add("status", _("You have already checked out."))
+    errors.raise_if_any()
+    booking.checked_out_at = now
+    if now < booking.ends_at:
+        booking.ends_at = max(now, booking.starts_at + timedelta(minutes=1))
+        booking.sequence += 1
+    db.session.flush()
+    return booking
+
+
+def drop_in(user: User, space: Space, now: datetime | None = None) -> Booking:
+    """Check in at a free place without a booking: it books the rest of the day."""
+    now = now or utcnow()
+    hours = opening_for(space.hub, now)
+    if hours is None or not (hours[0] <= now < hours[1]):
+        errors = FieldErrors()
+        errors.add("space_id", _("The hub is closed now."))
+        errors.raise_if_any()
+    assert hours is not None
+    start = now.replace(second=0, microsecond=0)
+    booking = create_booking(user, space, start, hours[1], source=BookingSource.DROP_IN, now=start)
+    booking.checked_in_at = now
+    db.session.flush()
+    return booking
+
+
+def find_space_by_code(code: str) -> Space:
+    space = db.session.scalar(sa.select(Space).where(Space.checkin_code == code.strip().upper()))
+    if space is None:
+        raise NotFound(_("No space has this code."))
+    return space
+
+
+def current_booking(space: Space, user: User, now: datetime | None = None) -> Booking | None:
+    """The person's active booking of this space that check-in applies to now."""
+    now = now or utcnow()
+    return db.session.scalar(
+        sa.select(Booking)
+        .where(
+            Booking.space_id == space.id,
+            Booking.user_id == user.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.starts_at <= now + CHECKIN_EARLY,
+            Booking.ends_at > now,
+        )
+        .order_by(Booking.starts_at)
+    )
+
+
+def bookings_of(
+    user: User, *, upcoming: bool, now: datetime | None = None, limit: int = 100
+) -> list[Booking]:
+    now = now or utcnow()
+    query = sa.select(Booking).where(Booking.user_id == user.id)
+    if upcoming:
+        query = query.where(Booking.ends_at > now).order_by(Booking.starts_at)
+    else:
+        query = query.where(Booking.ends_at <= now).order_by(Booking.starts_at.desc())
+    return list(db.session.scalars(query.limit(limit)))

@@ -307,3 +307,36 @@ def bookings_of(
     else:
         query = query.where(Booking.ends_at <= now).order_by(Booking.starts_at.desc())
     return list(db.session.scalars(query.limit(limit)))
+
+
+# --- no-show release ------------------------------------------------------------
+
+
+def release_no_shows(now: datetime | None = None) -> list[Booking]:
+    """Release confirmed bookings nobody checked in to within the hub's grace period.
+
+    Safe to run any number of times: a released booking is no longer
+    confirmed, so a second run finds nothing more to do.
+    """
+    now = now or utcnow()
+    released: list[Booking] = []
+    hubs = db.session.scalars(sa.select(Hub).where(Hub.release_no_shows.is_(True))).all()
+    for hub in hubs:
+        cutoff = now - timedelta(minutes=hub.checkin_grace_minutes)
+        due = db.session.scalars(
+            sa.select(Booking)
+            .where(
+                Booking.hub_id == hub.id,
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.checked_in_at.is_(None),
+                Booking.starts_at <= cutoff,
+            )
+            .with_for_update(skip_locked=True)
+        ).all()
+        for booking in due:
+            booking.status = BookingStatus.RELEASED
+            booking.released_at = now
+            booking.sequence += 1
+            released.append(booking)
+    db.session.flush()
+    return released

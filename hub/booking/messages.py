@@ -50,4 +50,9 @@ def violation_message(violation: Violation, timezone: str) -> str:
             return _(
                 "You already have %(limit)d upcoming bookings, the most allowed.", limit=p["limit"]
             )
+        case "guest_quota":
+            return _(
+                "Guests may book at most %(limit)d desk or cell days a week per organization.",
+                limit=p["limit"],
+            )
     return violation.rule

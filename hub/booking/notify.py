@@ -26,3 +26,13 @@ def booking_released(booking: Booking) -> None:
     with force_locale(str(booking.user.language) if booking.user else "nb"):
         subject = _("Your booking of %(space)s was released", space=booking.space.name)
     _send(booking, subject, "mail/booking_released.txt")
+
+
+def booking_decided(booking: Booking) -> None:
+    approved = booking.status == "confirmed"
+    with force_locale(str(booking.user.language) if booking.user else "nb"):
+        if approved:
+            subject = _("Your booking of %(space)s is approved", space=booking.space.name)
+        else:
+            subject = _("Your booking of %(space)s was declined", space=booking.space.name)
+    _send(booking, subject, "mail/booking_decided.txt")

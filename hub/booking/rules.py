@@ -23,6 +23,7 @@ class HubRules:
     max_future_bookings: int = 30
     min_notice_minutes: int = 0
     cancellation_deadline_minutes: int = 0
+    guest_days_per_week: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class BookingRequest:
     opening: tuple[datetime, datetime] | None
     participants: int | None = None
     user_future_bookings: int = 0
+    # Desk/cell days the billed organization already has that week, when a quota applies.
+    quota_days_used: float | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,16 @@ def check_booking(req: BookingRequest, rules: HubRules) -> list[Violation]:
         problems.append(Violation("min_notice", "start", {"minutes": rules.min_notice_minutes}))
     if req.starts_at > req.now + timedelta(days=rules.booking_horizon_days):
         problems.append(Violation("horizon", "start", {"days": rules.booking_horizon_days}))
+    if (
+        req.quota_days_used is not None
+        and rules.guest_days_per_week is not None
+        and req.space_kind in DAY_KINDS
+        and req.quota_days_used + day_units(req.starts_at, req.ends_at, req.opening)
+        > rules.guest_days_per_week
+    ):
+        problems.append(
+            Violation("guest_quota", "organization_id", {"limit": rules.guest_days_per_week})
+        )
     if req.user_future_bookings >= rules.max_future_bookings:
         problems.append(
             Violation("max_future_bookings", "start", {"limit": rules.max_future_bookings})
@@ -111,3 +124,13 @@ def day_presets(opening: tuple[datetime, datetime]) -> dict[str, tuple[datetime,
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
     """Half-open intervals [start, end): touching ends do not overlap."""
     return a_start < b_end and b_start < a_end
+
+
+def day_units(
+    starts_at: datetime, ends_at: datetime, opening: tuple[datetime, datetime] | None
+) -> float:
+    """A desk or cell booking counts 1 day, or 0.5 when it covers half the opening hours or less."""
+    if opening is None:
+        return 1.0
+    open_span = opening[1] - opening[0]
+    return 0.5 if (ends_at - starts_at) * 2 <= open_span else 1.0

@@ -24,7 +24,7 @@ from hub.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from hub.extensions import db
 from hub.spaces import opening
 from hub.spaces import service as spaces
-from hub.spaces.models import Hub, Space
+from hub.spaces.models import Hub, Space, SpaceKind
 
 
 def hub_rules(hub: Hub) -> rules.HubRules:
@@ -34,6 +34,7 @@ def hub_rules(hub: Hub) -> rules.HubRules:
         max_future_bookings=hub.max_future_bookings,
         min_notice_minutes=hub.min_notice_minutes,
         cancellation_deadline_minutes=hub.cancellation_deadline_minutes,
+        guest_days_per_week=hub.guest_days_per_week,
     )
 
 
@@ -116,7 +117,17 @@ def create_bookings(
         errors.add("space_id", _("This space is no longer in use."))
     future = _future_count(user, now)
     the_rules = hub_rules(hub)
+    quota_applies = hub.guest_days_per_week is not None and is_guest(hub, org_id, now)
+    week_units: dict[tuple[int, int], float] = {}
     for index, (starts_at, ends_at) in enumerate(intervals):
+        hours = opening_for(hub, starts_at)
+        used = None
+        if quota_applies and space.kind in (SpaceKind.DESK, SpaceKind.CELL):
+            week = _local_week(hub, starts_at)
+            if week not in week_units:
+                week_units[week] = _org_days_in_week(hub, org_id, starts_at)
+            used = week_units[week]
+            week_units[week] += rules.day_units(starts_at, ends_at, hours)
         request = rules.BookingRequest(
             space_kind=str(space.kind),
             capacity=space.capacity,
@@ -125,9 +136,10 @@ def create_bookings(
             ends_at=ends_at,
             now=now,
             timezone=hub.timezone,
-            opening=opening_for(hub, starts_at),
+            opening=hours,
             participants=participants,
             user_future_bookings=future + index,
+            quota_days_used=used,
         )
         for violation in rules.check_booking(request, the_rules):
             errors.add(violation.field, violation_message(violation, hub.timezone))
@@ -137,6 +149,10 @@ def create_bookings(
         clashes = active_conflicts(space.id, starts_at, ends_at)
         if clashes:
             raise _conflict(space, clashes)
+    from hub.accounts import permissions
+
+    needs_approval = space.requires_approval and not permissions.can_admin_hub(user, hub)
+    status = BookingStatus.PENDING if needs_approval else BookingStatus.CONFIRMED
     created = [
         Booking(
             hub_id=hub.id,
@@ -145,7 +161,7 @@ def create_bookings(
             organization_id=org_id,
             starts_at=starts_at,
             ends_at=ends_at,
-            status=BookingStatus.CONFIRMED,
+            status=status,
             source=source,
             participants=participants,
             title=title,
@@ -154,6 +170,54 @@ def create_bookings(
     ]
     _insert_guarded(space, created)
     return created
+
+
+def is_guest(hub: Hub, organization_id: int, now: datetime) -> bool:
+    """Guests (or organizations without a membership) are held to the hub's quota."""
+    from hub.accounts.models import Membership, MembershipKind
+
+    kinds = set(
+        db.session.scalars(
+            sa.select(Membership.kind).where(
+                Membership.hub_id == hub.id,
+                Membership.organization_id == organization_id,
+                Membership.starts_on <= now.date(),
+                sa.or_(Membership.ends_on.is_(None), Membership.ends_on >= now.date()),
+            )
+        )
+    )
+    return not (kinds - {MembershipKind.GUEST})
+
+
+def _local_week(hub: Hub, instant: datetime) -> tuple[int, int]:
+    from zoneinfo import ZoneInfo
+
+    iso = instant.astimezone(ZoneInfo(hub.timezone)).isocalendar()
+    return iso.year, iso.week
+
+
+def _org_days_in_week(hub: Hub, organization_id: int, instant: datetime) -> float:
+    """Desk and cell days the organization has booked in the hub that local ISO week."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(hub.timezone)
+    local = instant.astimezone(zone)
+    monday = (local - timedelta(days=local.weekday())).date()
+    week_start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
+    week_end = week_start + timedelta(days=7)
+    rows = db.session.execute(
+        sa.select(Booking.starts_at, Booking.ends_at)
+        .join(Space, Booking.space_id == Space.id)
+        .where(
+            Booking.hub_id == hub.id,
+            Booking.organization_id == organization_id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Space.kind.in_([SpaceKind.DESK, SpaceKind.CELL]),
+            Booking.starts_at >= week_start,
+            Booking.starts_at < week_end,
+        )
+    ).all()
+    return sum(rules.day_units(s, e, opening_for(hub, s)) for s, e in rows)
 
 
 def create_booking(
@@ -340,3 +404,36 @@ def release_no_shows(now: datetime | None = None) -> list[Booking]:
             released.append(booking)
     db.session.flush()
     return released
+
+
+# --- approval -------------------------------------------------------------------
+
+
+def pending_approvals(hub: Hub) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(Booking.hub_id == hub.id, Booking.status == BookingStatus.PENDING)
+            .order_by(Booking.starts_at)
+        )
+    )
+
+
+def decide_booking(
+    booking: Booking, actor: User, approve: bool, now: datetime | None = None
+) -> Booking:
+    """An admin approves or declines a booking of a space that needs approval."""
+    from hub.accounts import permissions
+
+    if not permissions.can_admin_hub(actor, booking.hub):
+        raise PermissionDenied(_("Only the hub's administrators decide on bookings."))
+    if booking.status != BookingStatus.PENDING:
+        errors = FieldErrors()
+        errors.add("status", _("This booking is not awaiting approval."))
+        errors.raise_if_any()
+    booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
+    booking.sequence += 1
+    if not approve:
+        booking.cancelled_at = now or utcnow()
+    db.session.flush()
+    return booking

@@ -265,3 +265,40 @@ def space_checkin(code: str) -> Response | str:
     return render_template(
         "booking/space_checkin.html", title=space.name, space=space, booking=booking
     )
+
+
+@bp.get("/admin/hubs/<slug>/approvals")
+@login_required
+def approvals(slug: str) -> str:
+    from hub.accounts import permissions
+
+    hub = spaces.get_hub(slug)
+    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    return render_template(
+        "booking/approvals.html",
+        title=_("Bookings awaiting approval"),
+        hub=hub,
+        pending=service.pending_approvals(hub),
+    )
+
+
+@bp.post("/admin/hubs/<slug>/approvals/<int:booking_id>")
+@login_required
+def decide(slug: str, booking_id: int) -> Response:
+    from hub.accounts import permissions
+    from hub.booking import notify
+
+    hub = spaces.get_hub(slug)
+    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    booking = service.get_booking(booking_id)
+    if booking.hub_id != hub.id:
+        abort(404)
+    approve = request.form.get("decision") == "approve"
+    try:
+        service.decide_booking(booking, current_user, approve)
+    except ValidationFailed as exc:
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+    else:
+        notify.booking_decided(booking)
+        flash(_("Approved.") if approve else _("Declined."), "success")
+    return redirect(url_for("booking.approvals", slug=slug))

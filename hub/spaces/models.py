@@ -40,6 +40,8 @@ class Hub(Timestamps, db.Model):
     checkin_grace_minutes: Mapped[int] = mapped_column(default=60)
     release_no_shows: Mapped[bool] = mapped_column(default=True)
     allow_non_member_bookings: Mapped[bool] = mapped_column(default=False)
+    # Quota for organizations with a guest membership (or none): desk- and cell-days a week.
+    guest_days_per_week: Mapped[int | None]
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="hub", cascade="all, delete-orphan", order_by="OpeningHours.weekday"

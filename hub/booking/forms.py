@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -42,4 +50,31 @@ class RoomBookingForm(FlaskForm):
         ],
     )
     title = StringField(_l("Title"), validators=[Optional()], description=_l("Shown to you only."))
+    organization_id = SelectField(_l("Billed to"), coerce=int)
+
+
+WEEKDAY_CHOICES = [
+    SelectChoice(0, _l("Monday")),
+    SelectChoice(1, _l("Tuesday")),
+    SelectChoice(2, _l("Wednesday")),
+    SelectChoice(3, _l("Thursday")),
+    SelectChoice(4, _l("Friday")),
+]
+
+
+class WeekdaysField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class SeriesForm(FlaskForm):
+    """Weekly on chosen weekdays from a date until a date (RRULE FREQ=WEEKLY)."""
+
+    weekdays = WeekdaysField(_l("Weekdays"), choices=WEEKDAY_CHOICES, coerce=int)
+    first_day = DateField(_l("From"), validators=[DataRequired(_l("Choose a date."))])
+    until = DateField(_l("Until and including"), validators=[DataRequired(_l("Choose a date."))])
+    part = RadioField(_l("When"), choices=PARTS, default="day")
+    start = SelectField(_l("From time"), validators=[Optional()])
+    end = SelectField(_l("To time"), validators=[Optional()])
+    participants = IntegerField(_l("Participants"), validators=[Optional(), NumberRange(min=1)])
     organization_id = SelectField(_l("Billed to"), coerce=int)

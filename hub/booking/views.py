@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from hub.booking import availability, service
-from hub.booking.forms import DayBookingForm, RoomBookingForm
+from hub.booking import availability, recurrence, service
+from hub.booking.forms import DayBookingForm, RoomBookingForm, SeriesForm
 from hub.booking.rules import GRID_MINUTES, day_presets
 from hub.errors import Conflict, ValidationFailed
 from hub.forms import apply_errors
@@ -302,3 +302,99 @@ def decide(slug: str, booking_id: int) -> Response:
         notify.booking_decided(booking)
         flash(_("Approved.") if approve else _("Declined."), "success")
     return redirect(url_for("booking.approvals", slug=slug))
+
+
+@bp.route("/hubs/<slug>/book/<int:space_id>/weekly", methods=["GET", "POST"])
+@login_required
+def book_series(slug: str, space_id: int) -> Response | tuple[str, int] | str:
+    """Weekly bookings: first show which dates are free, then book those or none."""
+    hub = spaces.get_hub(slug)
+    space = spaces.get_space(space_id)
+    if space.hub_id != hub.id or not space.bookable or not space.active:
+        abort(404)
+    is_room = space.kind == SpaceKind.MEETING_ROOM
+    form = SeriesForm()
+    form.organization_id.choices = _organization_choices()
+    day = _parse_day(request.args.get("date"), hub)
+    form.start.choices = form.end.choices = _time_choices(hub, day)
+    if request.method == "GET":
+        form.first_day.data = day
+        form.until.data = day + timedelta(weeks=4)
+        form.weekdays.data = [day.weekday()] if day.weekday() < 5 else [0]
+        form.organization_id.data = current_user.home_organization_id
+        form.participants.data = 1
+    occurrences = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            recurrence.check_request(form.first_day.data, form.until.data, form.weekdays.data)
+            interval_for = _series_interval(hub, form, is_room)
+            if "confirm" in request.form:
+                _series, created = recurrence.book_free(
+                    current_user,
+                    space,
+                    form.first_day.data,
+                    form.until.data,
+                    form.weekdays.data,
+                    interval_for,
+                    organization_id=form.organization_id.data,
+                    participants=form.participants.data if is_room else None,
+                )
+                flash(_("Booked %(n)d dates in the series.", n=len(created)), "success")
+                return redirect(url_for("booking.my_bookings"))
+            occurrences = recurrence.plan(
+                space, form.first_day.data, form.until.data, form.weekdays.data, interval_for
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, _rename_fields(exc, is_room))
+            status = 422
+        except Conflict as exc:
+            form.form_errors.append(exc.message)
+            status = 409
+    elif request.method == "POST":
+        status = 422
+    return (
+        render_template(
+            "booking/book_series.html",
+            title=_("Book %(space)s every week", space=space.name),
+            hub=hub,
+            space=space,
+            form=form,
+            is_room=is_room,
+            occurrences=occurrences,
+            free_count=sum(1 for o in occurrences or [] if o.state == "free"),
+        ),
+        status,
+    )
+
+
+def _series_interval(hub: Hub, form: SeriesForm, is_room: bool):  # type: ignore[no-untyped-def]
+    zone = ZoneInfo(hub.timezone)
+    weekly, closed = spaces.weekly_hours(hub), spaces.closed_days(hub)
+    if is_room and (not form.start.data or not form.end.data):
+        raise ValidationFailed({"start": [_("Choose a start and an end time.")]})
+
+    def interval_for(day: date) -> tuple[datetime, datetime] | None:
+        hours = opening.opening_interval(day, weekly, hub.timezone, closed)
+        if hours is None:
+            return None
+        if is_room:
+            return (
+                datetime.combine(day, time.fromisoformat(form.start.data), tzinfo=zone),
+                datetime.combine(day, time.fromisoformat(form.end.data), tzinfo=zone),
+            )
+        return day_presets(hours)[form.part.data]
+
+    return interval_for
+
+
+@bp.post("/bookings/<int:booking_id>/cancel-series")
+@login_required
+def cancel_series(booking_id: int) -> Response:
+    booking = _own_booking(booking_id)
+    try:
+        cancelled = recurrence.cancel_rest_of_series(booking, current_user)
+        flash(_("Cancelled %(n)d bookings in the series.", n=len(cancelled)), "success")
+    except ValidationFailed as exc:
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+    return redirect(url_for("booking.my_bookings"))

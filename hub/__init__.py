@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from hub.config import load_config
+from hub.database import SQLITE_BEGIN_OPTION
 from hub.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -36,12 +37,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.accounts.admin_views import bp as accounts_admin_bp
     from hub.accounts.views import bp as accounts_bp
     from hub.api import bp as api_bp
+    from hub.booking.views import bp as booking_bp
     from hub.finance.views import bp as finance_bp
     from hub.spaces.admin_views import bp as spaces_admin_bp
     from hub.spaces.views import bp as spaces_bp
 
     app.register_blueprint(spaces_bp)
     app.register_blueprint(spaces_admin_bp)
+    app.register_blueprint(booking_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(finance_bp)
@@ -57,17 +60,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Register every table on the metadata (Alembic and create_all need them all)."""
     import hub.accounts.models
+    import hub.booking.models
     import hub.finance.models
     import hub.spaces.models  # noqa: F401
 
 
 def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:
-    """Foreign keys on, WAL, and a busy timeout so writers wait instead of failing."""
+    """Foreign keys on, WAL, a busy timeout, and BEGIN under our control.
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy
+    emits BEGIN itself; writers that must not race (bookings) ask for
+    BEGIN IMMEDIATE through ``hub.database.begin_write``.
+    """
     if engine.dialect.name != "sqlite":
         return
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
         # SQLite's lower() only folds ASCII; names like "Åpen kontorplass" need Unicode.
         # Stored emails are already lower-case, so the lower(email) index agrees either way.
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
@@ -78,6 +88,11 @@ def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _unicode_lower(value: Any) -> Any:

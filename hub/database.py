@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,3 +78,26 @@ class Timestamps:
 def money() -> Any:
     """Money columns hold integer øre."""
     return sa.BigInteger()
+
+
+SQLITE_BEGIN_OPTION = "hub_sqlite_begin"
+
+
+def begin_write(session: Session) -> None:
+    """Start the unit of work as a writer before it reads what it will check.
+
+    On SQLite a deferred transaction that read first and writes later can fail
+    with "database is locked" when another writer got there in between (WAL
+    snapshots cannot be upgraded); BEGIN IMMEDIATE takes the write lock up front
+    and waits for it within the busy timeout. Call this before any flush: a
+    read-only transaction already open is ended first. PostgreSQL needs nothing
+    here (its exclusion constraint does the guarding).
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come before any change in the unit of work")
+        session.commit()
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, has_request_context, jsonify, render_template, request
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -123,7 +123,10 @@ def navigation() -> dict[str, Any]:
     from hub.accounts import permissions
 
     items: list[tuple[str, str]] = [("spaces.hub_list", _("Hubs"))]
-    # current_user is None outside a request (mails rendered by the CLI or a job).
-    if current_user and current_user.is_authenticated and permissions.can_open_admin(current_user):
+    if not has_request_context():  # e-mails rendered by jobs have no navigation
+        return {"nav_items": items}
+    if current_user.is_authenticated:
+        items.append(("booking.my_bookings", _("My bookings")))
+    if current_user.is_authenticated and permissions.can_open_admin(current_user):
         items.append(("accounts_admin.index", _("Administration")))
     return {"nav_items": items}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -39,6 +40,8 @@ class Hub(Timestamps, db.Model):
     checkin_grace_minutes: Mapped[int] = mapped_column(default=60)
     release_no_shows: Mapped[bool] = mapped_column(default=True)
     allow_non_member_bookings: Mapped[bool] = mapped_column(default=False)
+    # Quota for organizations with a guest membership (or none): desk- and cell-days a week.
+    guest_days_per_week: Mapped[int | None]
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="hub", cascade="all, delete-orphan", order_by="OpeningHours.weekday"
@@ -103,6 +106,12 @@ class SpaceKind(enum.StrEnum):
     COMMON_AREA = "common_area"
 
 
+def new_checkin_code() -> str:
+    """Short, unguessable enough and easy to type from a printed sign (no 0/O, 1/I)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
 class Space(Timestamps, db.Model):
     __tablename__ = "spaces"
     __table_args__ = (
@@ -121,6 +130,9 @@ class Space(Timestamps, db.Model):
     bookable: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
+    # For /s/<code>: the short link and QR code on the space's printed sign.
+    checkin_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_checkin_code)
+    requires_approval: Mapped[bool] = mapped_column(default=False)
 
     hub: Mapped[Hub] = relationship(back_populates="spaces")
 

@@ -32,10 +32,19 @@ RULE_FIELDS = (
 HUB_FIELDS = frozenset(
     {"slug", "name", "municipality", "address", "timezone", "description", "contact_email"}
     | set(RULE_FIELDS)
-    | {"release_no_shows", "allow_non_member_bookings"}
+    | {"release_no_shows", "allow_non_member_bookings", "guest_days_per_week"}
 )
 SPACE_FIELDS = frozenset(
-    {"name", "kind", "capacity", "area_m2", "bookable", "active", "description"}
+    {
+        "name",
+        "kind",
+        "capacity",
+        "area_m2",
+        "bookable",
+        "active",
+        "description",
+        "requires_approval",
+    }
 )
 KIND_ORDER = (SpaceKind.CELL, SpaceKind.DESK, SpaceKind.MEETING_ROOM, SpaceKind.COMMON_AREA)
 
@@ -109,6 +118,11 @@ def _save_hub(hub: Hub, values: Mapping[str, Any]) -> Hub:
             value = changes[field]
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 errors.add(field, _("Give a whole number, zero or more."))
+    quota = changes.get("guest_days_per_week")
+    if quota is not None and (not isinstance(quota, int) or isinstance(quota, bool) or quota < 0):
+        errors.add(
+            "guest_days_per_week", _("Give a whole number, zero or more, or leave it empty.")
+        )
     if changes.get("booking_horizon_days") == 0:
         errors.add("booking_horizon_days", _("People must be able to book at least one day ahead."))
     for key in ("description", "contact_email", "address"):

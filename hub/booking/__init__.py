@@ -1,0 +1,1 @@
+"""Bookings, availability, the no-overlap guard, recurrence, check-in and no-show release."""

@@ -177,3 +177,15 @@ def test_processes_racing_for_one_slot_exactly_one_wins(app, database_url, desk,
         outcomes.append(out.strip().splitlines()[-1] if out.strip() else f"error: {err[-500:]}")
     assert sorted(outcomes) == ["conflict"] * 3 + ["created"]
     assert active_count(desk.id) == 1
+
+
+def test_booked_space_cannot_be_deleted_only_deactivated(app, desk, make_user):
+    from hub.spaces import service as spaces
+
+    service.create_booking(make_user(), desk, DAY_START, DAY_END, now=NOW)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        spaces.delete_space(desk)
+    spaces.update_space(desk, {"active": False})
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1

@@ -51,7 +51,7 @@ class BookingSeries(Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    space_id: Mapped[int] = mapped_column(sa.ForeignKey("spaces.id", ondelete="CASCADE"))
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("spaces.id", ondelete="RESTRICT"))
     rrule: Mapped[str] = mapped_column(sa.String(200))
     first_date: Mapped[date]
     until: Mapped[date]
@@ -74,8 +74,9 @@ class Booking(Timestamps, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id", ondelete="CASCADE"))
-    space_id: Mapped[int] = mapped_column(sa.ForeignKey("spaces.id", ondelete="CASCADE"))
+    # RESTRICT: bookings are history; a booked space is deactivated, never deleted.
+    hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id", ondelete="RESTRICT"))
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("spaces.id", ondelete="RESTRICT"))
     # None once personal details are anonymized after the retention period.
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     # The organization the booking is billed to (home organization or a project).

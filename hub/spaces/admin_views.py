@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from hub.accounts import permissions
 from hub.accounts.service import get_or_404
-from hub.errors import NotFound, ValidationFailed
+from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.forms import apply_errors
 from hub.spaces import opening, service
 from hub.spaces.forms import ClosureForm, HubDetailsForm, HubForm, OpeningHoursForm, SpaceForm
@@ -272,6 +272,10 @@ def space_delete(slug: str, space_id: int) -> Response:
     hub = _admin_hub(slug)
     space = _space_of(hub, space_id)
     name = space.name
-    service.delete_space(space)
+    try:
+        service.delete_space(space)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".space_edit", slug=hub.slug, space_id=space.id))
     flash(_("The space %(name)s has been deleted.", name=name), "success")
     return redirect(url_for(".space_list", slug=hub.slug))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from hub.errors import FieldErrors, NotFound
+from hub.errors import Conflict, FieldErrors, NotFound
 from hub.extensions import db
 from hub.spaces import opening
 from hub.spaces.models import Hub, HubClosure, OpeningHours, Space, SpaceKind
@@ -214,6 +214,17 @@ def update_space(space: Space, values: Mapping[str, Any]) -> Space:
 
 
 def delete_space(space: Space) -> None:
+    """Only a space nobody ever booked can be deleted; others are deactivated instead."""
+    from hub.booking.models import Booking
+
+    if db.session.scalar(sa.select(sa.func.count()).where(Booking.space_id == space.id)):
+        raise Conflict(
+            _(
+                "%(space)s has bookings, which are kept as history. "
+                "Untick Active instead of deleting it.",
+                space=space.name,
+            )
+        )
     db.session.delete(space)
     db.session.flush()
 

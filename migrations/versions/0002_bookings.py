@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('until', sa.Date(), nullable=False),
     sa.Column('created_at', hub.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', hub.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['space_id'], ['spaces.id'], name=op.f('fk_booking_series_space_id_spaces'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['space_id'], ['spaces.id'], name=op.f('fk_booking_series_space_id_spaces'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_booking_series_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_series'))
     )
@@ -56,10 +56,10 @@ def upgrade():
     sa.Column('updated_at', hub.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_bookings_ends_after_start')),
     sa.CheckConstraint('participants IS NULL OR participants > 0', name=op.f('ck_bookings_participants_positive')),
-    sa.ForeignKeyConstraint(['hub_id'], ['hubs.id'], name=op.f('fk_bookings_hub_id_hubs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['hub_id'], ['hubs.id'], name=op.f('fk_bookings_hub_id_hubs'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_bookings_organization_id_organizations'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['series_id'], ['booking_series.id'], name=op.f('fk_bookings_series_id_booking_series'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['space_id'], ['spaces.id'], name=op.f('fk_bookings_space_id_spaces'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['space_id'], ['spaces.id'], name=op.f('fk_bookings_space_id_spaces'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_bookings_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings'))
     )

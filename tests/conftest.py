@@ -95,6 +95,8 @@ def _test_config(url: str, **overrides: Any) -> dict[str, Any]:
         "MAIL_CAPTURE": True,
         "SERVER_NAME": "hub.test",
         "PUBLIC_URL": "http://hub.test",
+        # Tests read the English msgids; tests of the Norwegian texts choose nb or nn.
+        "BABEL_DEFAULT_LOCALE": "en",
         # scrypt is deliberately slow; tests only need a hash that verifies.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **overrides,
@@ -225,6 +227,7 @@ def make_user(app: Flask, make_org: Callable[..., Organization]) -> Callable[...
             "email": f"person{n}@example.no",
             "name": f"Person {n}",
             "home_organization_id": org.id,
+            "language": "en",  # tests read the English msgids, like _test_config
         }
         user = accounts.create_user(data | values, password=password)
         if hub is not None and role is not None:

@@ -40,10 +40,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.booking.views import bp as booking_bp
     from hub.finance.views import bp as finance_bp
     from hub.spaces.admin_views import bp as spaces_admin_bp
+    from hub.spaces.floorplan_views import bp as floorplan_bp
     from hub.spaces.views import bp as spaces_bp
 
     app.register_blueprint(spaces_bp)
     app.register_blueprint(spaces_admin_bp)
+    app.register_blueprint(floorplan_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)

@@ -138,3 +138,62 @@ class Space(Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<Space {self.name!r} ({self.kind})>"
+
+
+# --- floor plans (hub.spaces.floorplan) -------------------------------------
+
+
+class FloorPlan(Timestamps, db.Model):
+    """A hub's plan image, kept in the database so every web worker serves the same file."""
+
+    __tablename__ = "floor_plans"
+    __table_args__ = (
+        sa.CheckConstraint("width > 0 AND height > 0", name="size_positive"),
+        sa.CheckConstraint(
+            "content_type IN ('image/png', 'image/svg+xml')", name="known_content_type"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id", ondelete="CASCADE"), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(32))
+    # Deferred: pages ask whether a plan exists and how big it is, not for the bytes.
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+
+    hub: Mapped[Hub] = relationship()
+    positions: Mapped[list[SpacePosition]] = relationship(
+        back_populates="floor_plan", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def extension(self) -> str:
+        return "svg" if self.content_type == "image/svg+xml" else "png"
+
+    def __repr__(self) -> str:
+        return f"<FloorPlan hub={self.hub_id} {self.content_type} {self.width}x{self.height}>"
+
+
+class SpacePosition(db.Model):
+    """Where a space is on its hub's floor plan, in percent of the image (0-100)."""
+
+    __tablename__ = "space_positions"
+    __table_args__ = (
+        sa.CheckConstraint("x_percent >= 0 AND x_percent <= 100", name="x_in_range"),
+        sa.CheckConstraint("y_percent >= 0 AND y_percent <= 100", name="y_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    floor_plan_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("floor_plans.id", ondelete="CASCADE"), index=True
+    )
+    space_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("spaces.id", ondelete="CASCADE"), unique=True
+    )
+    x_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    y_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+
+    floor_plan: Mapped[FloorPlan] = relationship(back_populates="positions")
+    space: Mapped[Space] = relationship()

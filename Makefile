@@ -39,9 +39,13 @@ venv: $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The scheduler (no-show release and other jobs) runs beside the web server as its own
+# process, and is stopped when the server stops (Ctrl-C included).
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) hub demo
+	@$(FLASK) hub scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Chromium (for the browser tests) and PostgreSQL (for the database matrix).
@@ -77,3 +81,11 @@ screenshot: install-test
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
+
+# Booking benchmarks (issue 3, Speed): HTTP under gunicorn and a week's availability with
+# 10k and 1M bookings, on SQLite and PostgreSQL; 2.5-7 minutes. See bench/README.md.
+# Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--backends sqlite --requests 500".
+.PHONY: bench
+bench: install
+	@test -x $(BIN)/gunicorn || $(BIN)/python -m pip install --quiet -e ".[prod]"
+	$(BIN)/python -m bench $(BENCH_ARGS)

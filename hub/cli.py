@@ -213,3 +213,89 @@ def create_admin_command(
     if created_org:
         click.echo(f"Created the organization {org.name!r}.")
     click.echo(f"Created the system administrator {user.email}.")
+
+
+# --- scheduled jobs -------------------------------------------------------------------
+
+
+def schema_is_current() -> bool:
+    """Whether the database has every migration applied (the jobs need the tables)."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from hub import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
+
+
+@hub_cli.command("scheduler")
+@click.option("--list", "list_only", is_flag=True, help="Show the jobs and their triggers; exit.")
+def scheduler_command(list_only: bool) -> None:
+    """Run the scheduled jobs: one dedicated process, stopped with SIGINT or SIGTERM.
+
+    Run exactly one per installation, never inside web workers. See docs/scheduler.md.
+    """
+    import logging
+    import signal
+
+    from flask import current_app
+
+    from hub.jobs import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = build_scheduler(app)
+    if list_only:
+        for job in scheduler.get_jobs():
+            click.echo(f"{job.id}: {job.trigger}")
+        return
+    if not schema_is_current():
+        fail("The database is not up to date; run `flask db upgrade` first.")
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    log = logging.getLogger("hub.scheduler")
+    logging.getLogger("hub").setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.INFO)
+    # SIGTERM (systemd, docker stop, make run's trap) stops it like Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        log.info(
+            "scheduler started (UTC) with jobs: %s",
+            ", ".join(f"{job.id} ({job.trigger})" for job in scheduler.get_jobs()),
+        )
+        scheduler.start()
+    except KeyboardInterrupt:
+        log.info("scheduler stopping: waiting for running jobs to finish")
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")
+
+
+@hub_cli.command("run-job")
+@click.argument("job_id")
+def run_job_command(job_id: str) -> None:
+    """Run the scheduled job JOB_ID once, now, and print its result.
+
+    Jobs are idempotent: running one beside the scheduler changes nothing twice.
+    """
+    from flask import current_app
+
+    from hub import jobs
+
+    if job_id not in jobs.JOBS:
+        fail(f"Unknown job {job_id!r}. Known jobs: {', '.join(sorted(jobs.JOBS))}.")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        result = jobs.run_job(app, job_id)
+    except Exception as exc:
+        fail(f"Job {job_id} failed (rolled back): {exc}")
+    click.echo(f"{job_id}: {result}")

@@ -97,6 +97,9 @@ def begin_write(session: Session) -> None:
     if bind.dialect.name != "sqlite":
         return
     if session.in_transaction():
+        options = session.connection().get_execution_options()
+        if options.get(SQLITE_BEGIN_OPTION) == "IMMEDIATE":
+            return  # already the writer
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() must come before any change in the unit of work")
         session.commit()

@@ -1,16 +1,21 @@
 """Scheduled jobs: thin wrappers that call domain services inside an app context.
 
-They run only in the one scheduler process (`flask hub scheduler`), never in
-web workers. Every job has an explicit id, is registered with
-``replace_existing=True`` and is safe to run twice.
+They run only in the one scheduler process (`flask hub scheduler`, built by
+``build_scheduler``), never in web workers: ``create_app`` does not start a
+scheduler. Every job has an explicit id, is registered with
+``replace_existing=True`` and is safe to run twice. ``flask hub run-job ID``
+runs one job once. See docs/scheduler.md.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from hub.extensions import db
@@ -23,9 +28,9 @@ def release_no_shows() -> int:
     from hub.booking import notify, service
 
     released = service.release_no_shows()
-    db.session.commit()
     for booking in released:
-        notify.booking_released(booking)
+        notify.booking_released(booking)  # sent when the release commits
+    db.session.commit()
     return len(released)
 
 
@@ -39,6 +44,7 @@ def run_job(app: Flask, job_id: str) -> int:
     """Run one job in its own app context and transaction; roll back on error."""
     func, _trigger = JOBS[job_id]
     with app.app_context():
+        log.info("job %s started", job_id)
         try:
             result = func()
             log.info("job %s done: %s", job_id, result)
@@ -61,5 +67,20 @@ def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
             replace_existing=True,
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=60,
             **trigger,
         )
+
+
+def _log_problem(event: JobEvent) -> None:
+    if event.code == EVENT_JOB_MISSED:
+        log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
+    # Failures are logged with their traceback by run_job itself.
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """The scheduler of `flask hub scheduler`, with every job registered, not started."""
+    scheduler = BlockingScheduler(timezone=UTC)
+    register_jobs(scheduler, app)
+    scheduler.add_listener(_log_problem, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    return scheduler

@@ -229,3 +229,53 @@ def test_drop_in_from_the_sign_books_the_rest_of_the_day(client, login, make_use
     assert booking.checked_in_at is not None and booking.source == "drop_in"
     assert booking.ends_at == datetime(2030, 1, 4, 15, tzinfo=UTC)
     assert client.get("/s/NOSUCHCODE").status_code == 404
+
+
+def test_booking_billed_to_a_project_the_person_works_for(
+    client, login, make_user, make_org, lister
+):
+    from hub.accounts import service as accounts
+
+    hub, spaces = lister
+    project = make_org(name="Stimulab", kind="project")
+    other_project = make_org(name="Annet prosjekt", kind="project")
+    user = make_user()
+    accounts.update_user(user, {"project_organization_ids": [project.id]})
+    db.session.commit()
+    login(user)
+    url = f"/hubs/{hub.slug}/book/{spaces['desk'].id}"
+    assert "Stimulab" in client.get(url + "?date=2030-01-07").get_data(as_text=True)
+    refused = client.post(
+        url, data={"part": "day", "first_day": "2030-01-07", "organization_id": other_project.id}
+    )
+    assert refused.status_code == 422 and bookings() == []
+    response = client.post(
+        url, data={"part": "day", "first_day": "2030-01-07", "organization_id": project.id}
+    )
+    assert response.status_code == 302
+    [booking] = bookings()
+    assert booking.organization_id == project.id
+
+
+def test_admin_sets_the_projects_a_person_works_for(
+    client, login, make_user, make_org, system_admin
+):
+    project = make_org(name="Bærekraftig landbruk i Lister", kind="project")
+    person = make_user()
+    login(system_admin)
+    page = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert "Bærekraftig landbruk i Lister" in page
+    response = client.post(
+        f"/admin/users/{person.id}",
+        data={
+            "name": person.name,
+            "email": person.email,
+            "home_organization_id": person.home_organization_id,
+            "language": "nb",
+            "active": "y",
+            "project_organization_ids": [str(project.id)],
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [o.name for o in person.project_organizations] == ["Bærekraftig landbruk i Lister"]

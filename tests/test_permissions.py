@@ -34,3 +34,23 @@ def test_hub_admin_may_fix_email_of_pending_invitation(app, make_hub, make_user,
     )
     service.grant_role(invited, hub, Role.MEMBER)
     assert permissions.can_change_email(admin, invited)
+
+
+def test_api_follows_the_same_email_rule_and_sets_projects(client, make_hub, make_user, make_org):
+    hub = make_hub()
+    admin = make_user(hub=hub, role=Role.ADMIN)
+    member = make_user(hub=hub, role=Role.MEMBER, email="kari@example.no")
+    project = make_org(name="Stimulab", kind="project")
+    _token, secret = service.create_api_token(admin, "test")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    refused = client.patch(
+        f"/api/v1/users/{member.id}", json={"email": "x@example.no"}, headers=headers
+    )
+    assert refused.status_code == 403
+    ok = client.patch(
+        f"/api/v1/users/{member.id}",
+        json={"project_organization_ids": [project.id]},
+        headers=headers,
+    )
+    assert ok.status_code == 200 and ok.get_json()["project_organization_ids"] == [project.id]

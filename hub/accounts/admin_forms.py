@@ -19,6 +19,7 @@ from wtforms import (
     EmailField,
     Field,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -218,6 +219,14 @@ class UserEditForm(FlaskForm):
     is_system_admin = BooleanField(
         _l("System administrator"),
         description=_l("May manage every hub, every person and the installation."),
+    )
+    project_organization_ids = SelectMultipleField(
+        _l("Projects the person works for"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l(
+            "The person may bill bookings to these projects as well as to the home organization."
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from hub.accounts.admin_forms import (
     UserInviteForm,
 )
 from hub.accounts.forms import form_values
-from hub.accounts.models import HubRole, Membership, Organization, User
+from hub.accounts.models import HubRole, Membership, Organization, OrganizationKind, User
 from hub.errors import NotFound, ValidationFailed
 from hub.extensions import db
 from hub.forms import apply_errors
@@ -188,6 +188,13 @@ def user_edit(user_id: int) -> Page:
     permissions.ensure(permissions.can_manage_user(current_user, user))
     form = UserEditForm(obj=user)
     form.home_organization_id.choices = _org_choices()
+    form.project_organization_ids.choices = [
+        SelectChoice(org.id, org.name)
+        for org in service.list_organizations()
+        if org.kind == OrganizationKind.PROJECT
+    ]
+    if request.method == "GET":
+        form.project_organization_ids.data = [o.id for o in user.project_organizations]
     if not permissions.can_grant_system_admin(current_user):
         del form.is_system_admin
     if not permissions.can_change_email(current_user, user):

@@ -88,6 +88,11 @@ class User(UserMixin, Timestamps, db.Model):
     api_tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    # Projects (or other organizations) the person works for besides the home one;
+    # bookings may be billed to them.
+    project_organizations: Mapped[list[Organization]] = relationship(
+        secondary="user_projects", order_by="Organization.name"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -97,8 +102,22 @@ class User(UserMixin, Timestamps, db.Model):
     def has_password(self) -> bool:
         return self.password_hash is not None
 
+    @property
+    def project_organization_ids(self) -> list[int]:
+        return [org.id for org in self.project_organizations]
+
     def __repr__(self) -> str:
         return f"<User {self.email!r}>"
+
+
+user_projects = sa.Table(
+    "user_projects",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "organization_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
 
 
 class Role(enum.StrEnum):

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +43,7 @@ from hub.spaces.models import Hub
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "hub_"
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 
 def _pick(values: Mapping[str, Any], fields: frozenset[str] | set[str]) -> dict[str, Any]:
@@ -187,9 +188,17 @@ def _save_user(user: User, values: Mapping[str, Any], password: str | None = Non
         changes["language"] = _enum_value(Language, changes["language"], "language", errors)
     if password is not None:
         _check_password(password, errors)
+    projects = None
+    if values.get("project_organization_ids") is not None:
+        ids = {int(i) for i in values["project_organization_ids"]}
+        projects = list(db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids))))
+        if len(projects) != len(ids):
+            errors.add("project_organization_ids", _("Choose organizations from the list."))
     errors.raise_if_any()
     for key, value in changes.items():
         setattr(user, key, value)
+    if projects is not None:
+        user.project_organizations = projects
     if password is not None:
         user.password_hash = hash_password(password)
     db.session.add(user)
@@ -528,5 +537,8 @@ def user_for_api_token(secret: str) -> User | None:
         return None
     if not hmac.compare_digest(token.token_hash, digest) or not token.user.active:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    # Precise to a few minutes is enough, and spares a write on every API call.
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+        token.last_used_at = now
     return token.user

@@ -50,6 +50,7 @@ bp.record(_register_converters)
 
 from hub.api import (  # noqa: E402
     auth,
+    bookings,
     finance,
     hubs,
     me,
@@ -62,6 +63,7 @@ from hub.api import (  # noqa: E402
 
 __all__ = [
     "auth",
+    "bookings",
     "bp",
     "finance",
     "hubs",

@@ -14,12 +14,14 @@ strings or JSON numbers; times of day are ``HH:MM`` in the hub's timezone.
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -30,6 +32,7 @@ from pydantic import (
 )
 
 from hub.accounts.models import Language, MembershipKind, OrganizationKind, Role
+from hub.booking.models import BookingSource, BookingStatus
 from hub.finance.models import CostCategory, FundingKind
 from hub.spaces.models import SpaceKind
 
@@ -419,6 +422,9 @@ class User(Out):
     active: bool
     is_system_admin: bool
     has_password: bool = Field(description="False until an invitation is accepted.")
+    project_organization_ids: list[int] = Field(
+        description="Projects the person works for; bookings may be billed to them."
+    )
     last_login_at: datetime | None
     created_at: datetime
     roles: list[HubRole] = Field(description="Roles in the hubs the caller may see.")
@@ -434,6 +440,9 @@ class UserUpdate(PatchBody):
     share_name: bool = None  # type: ignore[assignment]
     active: bool = None  # type: ignore[assignment]
     is_system_admin: bool = Field(default=None, description="Only a system admin may change it.")
+    project_organization_ids: list[Id] = Field(
+        default=None, description="Replaces the projects the person works for."
+    )
 
 
 class InvitationCreate(Body):
@@ -465,3 +474,212 @@ class ApiToken(Out):
 
 class ApiTokenCreated(ApiToken):
     secret: str = Field(description="Shown once: store it now. Send as 'Authorization: Bearer'.")
+
+
+# --- bookings ------------------------------------------------------------------------
+
+
+def utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+Instant = Annotated[
+    datetime,
+    PlainSerializer(utc_iso, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2030-01-07T07:00:00Z"]}),
+]
+Day = date  # a field named ``date`` cannot be annotated ``date`` in its own class
+OffsetDateTime = Annotated[
+    AwareDatetime,
+    Field(description="ISO 8601 with an offset: 2030-01-07T08:00:00+01:00 or ...T07:00:00Z."),
+]
+
+
+class BookingCreate(Body):
+    """Book one space for one interval [start, end)."""
+
+    space_id: Id
+    start: OffsetDateTime
+    end: OffsetDateTime
+    organization_id: Id | None = Field(
+        default=None, description="Billed organization; left out: the person's home organization."
+    )
+    participants: Annotated[int, Field(ge=1, le=INT32)] | None = Field(
+        default=None, description="Meeting rooms: at most the room's capacity."
+    )
+    title: str | None = Field(default=None, max_length=200)
+
+
+class Booking(Out):
+    """One booking; instants are UTC. Cancelled, released and declined rows are kept."""
+
+    id: int
+    hub: str = Field(description="The hub's slug.")
+    hub_id: int
+    space_id: int
+    space_name: str
+    user_id: int | None = Field(description="Null once personal details are anonymized.")
+    organization_id: int = Field(description="The organization the booking is billed to.")
+    start: Instant
+    end: Instant
+    status: BookingStatus
+    source: BookingSource
+    participants: int | None
+    title: str | None
+    series_id: int | None
+    checked_in_at: Instant | None
+    checked_out_at: Instant | None
+    cancelled_at: Instant | None
+    created_at: Instant
+    updated_at: Instant
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        return data if isinstance(data, dict) else _booking_fields(data)
+
+
+def _booking_fields(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "hub": row.hub.slug,
+        "hub_id": row.hub_id,
+        "space_id": row.space_id,
+        "space_name": row.space.name,
+        "user_id": row.user_id,
+        "organization_id": row.organization_id,
+        "start": row.starts_at,
+        "end": row.ends_at,
+        "status": row.status,
+        "source": row.source,
+        "participants": row.participants,
+        "title": row.title,
+        "series_id": row.series_id,
+        "checked_in_at": row.checked_in_at,
+        "checked_out_at": row.checked_out_at,
+        "cancelled_at": row.cancelled_at,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+class BookingApproval(Booking):
+    """A booking awaiting approval, with who asked (hub administrators only)."""
+
+    user_name: str | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        return _booking_fields(data) | {"user_name": data.user.name if data.user else None}
+
+
+def _instant_or_date(value: Any) -> Any:
+    """``YYYY-MM-DD`` stays a date; anything longer must be an instant with an offset."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("Input should be a date (YYYY-MM-DD) or an instant") from None
+    if isinstance(value, str):
+        try:
+            instant = datetime.fromisoformat(value.replace("z", "Z"))
+        except ValueError:
+            raise ValueError("Input should be a date (YYYY-MM-DD) or an instant") from None
+        if instant.tzinfo is None:
+            raise ValueError("An instant needs an offset, such as +01:00 or Z")
+        return instant
+    return value
+
+
+InstantOrDate = Annotated[datetime | date, BeforeValidator(_instant_or_date)]
+
+
+class Query(BaseModel):
+    """Base for query strings: values arrive as text; unknown parameters are a 422."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class BookingQuery(Query):
+    """``GET /bookings``: the caller's bookings, or with ``all=true`` a hub's (its admins)."""
+
+    from_: InstantOrDate | None = Field(default=None, alias="from")
+    to: InstantOrDate | None = None
+    status: BookingStatus | None = None
+    space_id: Id | None = None
+    hub: str | None = None
+    all: bool = False
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=INT64)
+
+
+class AvailabilityQuery(Query):
+    date: Day | None = None
+    days: int = Field(default=1, ge=1, le=14)
+    kind: SpaceKind | None = None
+    capacity: int | None = Field(default=None, ge=1, le=INT32)
+
+
+class BusySlot(Out):
+    start: Instant
+    end: Instant
+    organization: str = Field(description="Short name (or name) of the billed organization.")
+    person: str | None = Field(
+        description="Only for the viewer's own bookings, hub admins, or to members of the hub "
+        "when the person shares their name; otherwise null."
+    )
+    pending: bool = Field(description="Awaiting approval (still blocks the slot).")
+    mine: bool
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_slot(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        return {
+            "start": data.starts_at,
+            "end": data.ends_at,
+            "organization": data.organization,
+            "person": data.person,
+            "pending": data.pending,
+            "mine": data.mine,
+        }
+
+
+class AvailabilityDay(Out):
+    date: Day = Field(description="The local day in the hub's timezone.")
+    open: bool
+    opens_at: Instant | None = Field(description="Opening hours that day (UTC); null if closed.")
+    closes_at: Instant | None
+    busy: list[BusySlot]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_day(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        opening = data.opening
+        return {
+            "date": data.day,
+            "open": opening is not None,
+            "opens_at": opening[0] if opening else None,
+            "closes_at": opening[1] if opening else None,
+            "busy": data.busy,
+        }
+
+
+class AvailabilitySpace(Out):
+    id: int
+    name: str
+    kind: SpaceKind
+    capacity: int
+
+
+class SpaceAvailability(Out):
+    """One bookable space and what is busy on each day asked for."""
+
+    space: AvailabilitySpace
+    days: list[AvailabilityDay]

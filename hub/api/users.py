@@ -62,6 +62,8 @@ def update_user(user_id: int) -> Any:
     values = read_body().model_dump(exclude_unset=True)
     if "is_system_admin" in values:
         permissions.ensure(permissions.can_grant_system_admin(current_user))
+    if "email" in values and values["email"] != user.email:
+        permissions.ensure(permissions.can_change_email(current_user, user))
     return user_out(accounts.update_user(user, values))
 
 

@@ -8,12 +8,12 @@ carrying the clashing intervals, never a 500.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hub.accounts.models import Organization, User
 from hub.booking import rules
@@ -49,8 +49,9 @@ def opening_for(hub: Hub, instant: datetime) -> tuple[datetime, datetime] | None
 
 
 def billable_organizations(user: User) -> list[Organization]:
-    """Organizations this person may bill a booking to."""
-    return [user.home_organization]
+    """The person's home organization, then the projects they work for."""
+    others = [o for o in user.project_organizations if o.id != user.home_organization_id]
+    return [user.home_organization, *others]
 
 
 def active_conflicts(space_id: int, starts_at: datetime, ends_at: datetime) -> list[Booking]:
@@ -226,16 +227,39 @@ def create_booking(
     return create_bookings(user, space, [(starts_at, ends_at)], **options)[0]
 
 
+# PostgreSQL checks the exclusion constraint against rows other transactions are
+# still inserting, so two clashing inserts at the same moment can wait for each
+# other: it then aborts one with "deadlock detected" (40P01) instead of an
+# exclusion violation. The savepoint is rolled back and the insert tried again; by
+# then the other booking is committed (409) or gone (the slot is free).
+DEADLOCK_ATTEMPTS = 5
+
+
 def _insert_guarded(space: Space, bookings: Sequence[Booking]) -> None:
     """Insert inside a savepoint; the database's overlap guard turns into a 409."""
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(bookings)
-    except IntegrityError as exc:
-        if not is_overlap_violation(exc):
-            raise
-        clashes = [c for b in bookings for c in active_conflicts(space.id, b.starts_at, b.ends_at)]
-        raise _conflict(space, clashes) from exc
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            with db.session.begin_nested():
+                db.session.add_all(bookings)
+            return
+        except IntegrityError as exc:
+            if not is_overlap_violation(exc):
+                raise
+            raise _conflict(space, _clashes(space, bookings)) from exc
+        except OperationalError as exc:
+            if not is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS:
+                raise
+            clashes = _clashes(space, bookings)
+            if clashes:
+                raise _conflict(space, clashes) from exc
+
+
+def _clashes(space: Space, bookings: Sequence[Booking]) -> list[Booking]:
+    return [c for b in bookings for c in active_conflicts(space.id, b.starts_at, b.ends_at)]
+
+
+def is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "40P01"
 
 
 def is_overlap_violation(exc: IntegrityError) -> bool:
@@ -437,3 +461,22 @@ def decide_booking(
         booking.cancelled_at = now or utcnow()
     db.session.flush()
     return booking
+
+
+def bookings_on(hub: Hub, day: date) -> list[Booking]:
+    """Every booking (any status) of the hub that starts on this local day."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(hub.timezone)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(
+                Booking.hub_id == hub.id,
+                Booking.starts_at >= start,
+                Booking.starts_at < start + timedelta(days=1),
+            )
+            .order_by(Booking.starts_at, Booking.space_id)
+        )
+    )

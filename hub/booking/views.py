@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from hub.booking import availability, recurrence, service
+from hub.accounts.views import safe_next
+from hub.booking import availability, notify, recurrence, service
 from hub.booking.forms import DayBookingForm, RoomBookingForm, SeriesForm
 from hub.booking.rules import GRID_MINUTES, day_presets
 from hub.errors import Conflict, ValidationFailed
@@ -122,6 +123,7 @@ def book(slug: str, space_id: int) -> Response | tuple[str, int] | str:
             form.form_errors.append(exc.message)
             status = 409
         else:
+            notify.booking_created(created)
             flash(
                 _("Booked: %(space)s, %(n)d time(s).", space=space.name, n=len(created)),
                 "success",
@@ -213,6 +215,7 @@ def cancel(booking_id: int) -> Response:
     booking = _own_booking(booking_id)
     try:
         service.cancel_booking(booking, current_user)
+        notify.booking_cancelled([booking])
         flash(_("The booking is cancelled."), "success")
     except ValidationFailed as exc:
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
@@ -228,7 +231,7 @@ def check_in(booking_id: int) -> Response:
         flash(_("You are checked in. Welcome!"), "success")
     except ValidationFailed as exc:
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
-    return redirect(request.form.get("next") or url_for("booking.my_bookings"))
+    return redirect(safe_next(request.form.get("next"), url_for("booking.my_bookings")))
 
 
 @bp.post("/bookings/<int:booking_id>/check-out")
@@ -236,7 +239,10 @@ def check_in(booking_id: int) -> Response:
 def check_out(booking_id: int) -> Response:
     booking = _own_booking(booking_id)
     try:
+        sequence = booking.sequence
         service.check_out(booking, current_user)
+        if booking.sequence != sequence:  # the end moved: update the person's calendar
+            notify.booking_checked_out(booking)
         flash(_("You are checked out; the place is free for others."), "success")
     except ValidationFailed as exc:
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
@@ -254,7 +260,7 @@ def space_checkin(code: str) -> Response | str:
             if booking is not None:
                 service.check_in(booking, current_user)
             else:
-                service.drop_in(current_user, space)
+                notify.booking_created([service.drop_in(current_user, space)])
             flash(_("You are checked in at %(space)s. Welcome!", space=space.name), "success")
             return redirect(url_for("booking.my_bookings"))
         except ValidationFailed as exc:
@@ -286,7 +292,6 @@ def approvals(slug: str) -> str:
 @login_required
 def decide(slug: str, booking_id: int) -> Response:
     from hub.accounts import permissions
-    from hub.booking import notify
 
     hub = spaces.get_hub(slug)
     permissions.ensure(permissions.can_admin_hub(current_user, hub))
@@ -340,6 +345,7 @@ def book_series(slug: str, space_id: int) -> Response | tuple[str, int] | str:
                     organization_id=form.organization_id.data,
                     participants=form.participants.data if is_room else None,
                 )
+                notify.booking_created(created)
                 flash(_("Booked %(n)d dates in the series.", n=len(created)), "success")
                 return redirect(url_for("booking.my_bookings"))
             occurrences = recurrence.plan(
@@ -394,7 +400,60 @@ def cancel_series(booking_id: int) -> Response:
     booking = _own_booking(booking_id)
     try:
         cancelled = recurrence.cancel_rest_of_series(booking, current_user)
+        notify.booking_cancelled(cancelled)
         flash(_("Cancelled %(n)d bookings in the series.", n=len(cancelled)), "success")
     except ValidationFailed as exc:
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
     return redirect(url_for("booking.my_bookings"))
+
+
+@bp.get("/admin/hubs/<slug>/spaces/<int:space_id>/sign")
+@login_required
+def space_sign(slug: str, space_id: int) -> str:
+    """A printable sign for the space: its name, short link and QR code for check-in."""
+    import io
+
+    import segno
+    from flask import current_app
+    from markupsafe import Markup
+
+    from hub.accounts import permissions
+
+    hub = spaces.get_hub(slug)
+    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    space = spaces.get_space(space_id)
+    if space.hub_id != hub.id:
+        abort(404)
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/s/{space.checkin_code}"
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(
+        buffer, kind="svg", scale=8, border=2, xmldecl=False, svgclass="qr-code", title=link
+    )
+    return render_template(
+        "booking/space_sign.html",
+        title=_("Sign for %(space)s", space=space.name),
+        hub=hub,
+        space=space,
+        link=link,
+        qr_svg=Markup(buffer.getvalue().decode()),  # generated here, not user input
+    )
+
+
+@bp.get("/admin/hubs/<slug>/bookings")
+@login_required
+def hub_bookings(slug: str) -> str:
+    """The host's list of one day's bookings, to check people in or cancel."""
+    from hub.accounts import permissions
+
+    hub = spaces.get_hub(slug)
+    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    day = _parse_day(request.args.get("date"), hub)
+    return render_template(
+        "booking/hub_bookings.html",
+        title=_("Bookings in %(hub)s", hub=hub.name),
+        hub=hub,
+        day=day,
+        bookings=service.bookings_on(hub, day),
+        previous=day - timedelta(days=1),
+        next=day + timedelta(days=1),
+    )

@@ -161,6 +161,14 @@ class HubForm(HubDetailsForm):
         _l("Allow bookings from organizations that are not members"),
         description=_l("They pay the hub's unit rates for what they use."),
     )
+    guest_days_per_week = whole_number(
+        _l("Desk or cell days a week for each guest organization"),
+        _l(
+            "A quota for organizations with a guest membership or none: at most this many "
+            "desk or cell days a week together (a half day counts half). Empty means no limit."
+        ),
+        required=False,
+    )
 
 
 # --- opening hours and closed days ---------------------------------------------
@@ -261,5 +269,9 @@ class SpaceForm(FlaskForm):
         _l("Active"),
         description=_l("Inactive spaces are hidden from booking but keep their history."),
         default=True,
+    )
+    requires_approval = BooleanField(
+        _l("Bookings need approval"),
+        description=_l("Bookings wait for a hub administrator to approve or decline them."),
     )
     description = TextAreaField(_l("Description"), validators=[Optional()])

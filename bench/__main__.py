@@ -1,0 +1,104 @@
+"""`python -m bench`: both booking benchmarks on SQLite and PostgreSQL, one table each.
+
+    python -m bench                         # everything (what `make bench` runs)
+    python -m bench --only booking          # only the HTTP benchmark
+    python -m bench --only availability     # only the availability benchmark
+    python -m bench --backends sqlite       # one database
+    python -m bench --requests 500 --big 100000   # a quicker, smaller run
+
+PostgreSQL comes from HUB_BENCH_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres); without a reachable server its
+rows are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+from bench.common import BACKENDS, machine_summary, postgres_available
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=("booking", "availability"))
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--requests", type=int, default=2000, help="measured POSTs per endpoint")
+    parser.add_argument("--concurrency", type=int, default=16, help="client threads")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--app",
+        default="bench.bare_app:make_app()",
+        help="WSGI app for gunicorn (to measure a candidate change; see bench/README.md)",
+    )
+    parser.add_argument("--small", type=int, default=10_000, help="bookings, first size")
+    parser.add_argument("--big", type=int, default=1_000_000, help="bookings, second size")
+    parser.add_argument("--runs", type=int, default=15, help="timed availability runs (median)")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore", DeprecationWarning)
+
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(backends) - set(BACKENDS)
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    skipped = []
+    if "postgresql" in backends and (reason := postgres_available()):
+        backends.remove("postgresql")
+        skipped.append(f"postgresql skipped: {reason}")
+
+    began = time.monotonic()
+    print("Hub booking benchmarks (issue 3, Speed)")
+    for line in machine_summary():
+        print("  " + line)
+    for line in skipped:
+        print("  " + line)
+    sections = []
+
+    if args.only in (None, "booking"):
+        from bench import booking_bench
+
+        settings = booking_bench.Settings(
+            requests=args.requests,
+            concurrency=args.concurrency,
+            workers=args.workers,
+            worker_class=args.worker_class,
+            threads=args.threads,
+            app=args.app,
+        )
+        runs = []
+        for backend in backends:
+            print(f"\n[booking] {backend}: seeding, starting gunicorn, sending requests ...")
+            sys.stdout.flush()
+            runs.append(booking_bench.bench_backend(backend, settings))
+        sections.append(booking_bench.report(runs, settings))
+
+    if args.only in (None, "availability"):
+        from bench import availability_bench
+
+        results = []
+        for backend in backends:
+            print(f"\n[availability] {backend}: seeding {args.small:,} then {args.big:,} ...")
+            sys.stdout.flush()
+            results.append(
+                availability_bench.bench_backend(backend, args.small, args.big, args.runs)
+            )
+        sections.append(availability_bench.report(results, args.small, args.big, args.runs))
+
+    print()
+    print("=" * 100)
+    for section in sections:
+        print()
+        print(section)
+    print()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Total time: {time.monotonic() - began:.0f} s; load average at the end: {load}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

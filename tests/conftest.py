@@ -9,6 +9,7 @@ PostgreSQL half skips with the reason, unless CI=true or HUB_REQUIRE_POSTGRES=1.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -261,4 +262,34 @@ def hub_admin(make_user: Callable[..., User], make_hub: Callable[..., Hub]) -> C
     return make
 
 
-__all__ = ["PASSWORD", "HubRole", "date"]
+# --- the JSON API ----------------------------------------------------------
+
+
+@pytest.fixture
+def api(client: FlaskClient) -> Callable[..., Any]:
+    """``api(method, path, user=None, json=...)``: calls /api/v1 with a Bearer token for user."""
+    tokens: dict[int, str] = {}
+
+    def call(method: str, path: str, user: User | None = None, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        if user is not None:
+            if user.id not in tokens:
+                tokens[user.id] = accounts.create_api_token(user, "test")[1]
+                db.session.commit()
+            headers["Authorization"] = f"Bearer {tokens[user.id]}"
+        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def person(make_user: Callable[..., User]) -> Callable[..., User]:
+    """Makes a user without a password: API tests need none, and hashing one is slow."""
+    return functools.partial(make_user, password=None)
+
+
+def count(model: Any) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+__all__ = ["PASSWORD", "HubRole", "count", "date"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
@@ -14,29 +13,6 @@ from hub.accounts import service as accounts
 from hub.accounts.models import ApiToken, Role
 from hub.api.openapi import openapi_path
 from hub.extensions import db
-
-
-@pytest.fixture
-def api(client: Any) -> Any:
-    """``api(method, path, user=None, json=...)``: calls /api/v1 with a Bearer token for user."""
-    tokens: dict[int, str] = {}
-
-    def call(method: str, path: str, user: Any = None, **kwargs: Any) -> Any:
-        headers = kwargs.pop("headers", {})
-        if user is not None:
-            if user.id not in tokens:
-                tokens[user.id] = accounts.create_api_token(user, "test")[1]
-                db.session.commit()
-            headers["Authorization"] = f"Bearer {tokens[user.id]}"
-        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
-
-    return call
-
-
-@pytest.fixture
-def person(make_user: Any) -> Any:
-    """Makes a user without a password: API tests need none, and hashing one is slow."""
-    return functools.partial(make_user, password=None)
 
 
 def _token(user: Any) -> tuple[ApiToken, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from hub.accounts import service as accounts
 from hub.accounts.models import ApiToken, Role
 from hub.booking import service
 from hub.booking.models import Booking, BookingSource, BookingStatus
@@ -28,29 +26,6 @@ TUE_START, TUE_END = "2030-01-08T07:00:00Z", "2030-01-08T15:00:00Z"
 def frozen_time() -> Any:
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def api(client: Any) -> Any:
-    """``api(method, path, user=None, json=...)``: calls /api/v1 with a Bearer token for user."""
-    tokens: dict[int, str] = {}
-
-    def call(method: str, path: str, user: Any = None, **kwargs: Any) -> Any:
-        headers = kwargs.pop("headers", {})
-        if user is not None:
-            if user.id not in tokens:
-                tokens[user.id] = accounts.create_api_token(user, "test")[1]
-                db.session.commit()
-            headers["Authorization"] = f"Bearer {tokens[user.id]}"
-        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
-
-    return call
-
-
-@pytest.fixture
-def person(make_user: Any) -> Any:
-    """Makes a user without a password: API tests need none, and hashing one is slow."""
-    return functools.partial(make_user, password=None)
 
 
 @pytest.fixture

@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date, time
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import count
 
-from hub.accounts import service as accounts
 from hub.accounts.models import Role
 from hub.extensions import db
 from hub.spaces.models import Hub, HubClosure, OpeningHours, Space
 
 
 @pytest.fixture
-def api(client: Any) -> Any:
-    """``api(method, path, user=None, json=...)``: calls /api/v1 with a Bearer token for user."""
-    tokens: dict[int, str] = {}
-
-    def call(method: str, path: str, user: Any = None, **kwargs: Any) -> Any:
-        headers = kwargs.pop("headers", {})
-        if user is not None:
-            if user.id not in tokens:
-                tokens[user.id] = accounts.create_api_token(user, "test")[1]
-                db.session.commit()
-            headers["Authorization"] = f"Bearer {tokens[user.id]}"
-        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
-
-    return call
-
-
-@pytest.fixture
-def person(make_user: Any) -> Any:
-    """Makes a user without a password: API tests need none, and hashing one is slow."""
-    return functools.partial(make_user, password=None)
-
-
-@pytest.fixture
 def sysadmin(person: Any) -> Any:
     return person(is_system_admin=True, name="Systemadministrator")
-
-
-def count(model: Any) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 @pytest.fixture

@@ -288,8 +288,4 @@ def person(make_user: Callable[..., User]) -> Callable[..., User]:
     return functools.partial(make_user, password=None)
 
 
-def count(model: Any) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-__all__ = ["PASSWORD", "HubRole", "count", "date"]
+__all__ = ["PASSWORD", "HubRole", "date"]

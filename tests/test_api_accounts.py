@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import count
+from db_support import count
 
 from hub import mail
 from hub.accounts import service as accounts

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import count
+from db_support import count
 
 from hub.accounts.models import Role
 from hub.extensions import db

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import count
+from db_support import count
 
 from hub.accounts.models import Role
 from hub.extensions import db

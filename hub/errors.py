@@ -23,6 +23,10 @@ class ValidationFailed(DomainError):
         }
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items()))
 
+    def sentence(self) -> str:
+        """Every message in one line, for a flash message on a page without the form."""
+        return " ".join(message for messages in self.errors.values() for message in messages)
+
 
 class Conflict(DomainError):
     status = 409

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
+from wtforms.fields.choices import SelectChoice
 
 from hub.errors import ValidationFailed
 from hub.money import ore_to_input, parse_nok
+
+NOT_VALUES = frozenset({"csrf_token"})
 
 
 class NokField(StringField):
@@ -53,3 +57,18 @@ def form_errors(form: FlaskForm) -> list[tuple[str, str, str]]:
     for message in form.form_errors:
         rows.append(("main", _("Form"), str(message)))
     return rows
+
+
+def select_choices(value_labels: Mapping[Any, Any]) -> list[SelectChoice]:
+    """Options for a select from a value -> label mapping (as in the ``labels`` modules)."""
+    return [SelectChoice(value, label) for value, label in value_labels.items()]
+
+
+def form_values(form: FlaskForm) -> dict[str, Any]:
+    """The typed values by field name, which are also the services' field names."""
+    return {name: field.data for name, field in form._fields.items() if name not in NOT_VALUES}
+
+
+def form_status(*forms: FlaskForm) -> int:
+    """422 when a submitted form has errors, so the request boundary rolls back."""
+    return 422 if any(form.errors or form.form_errors for form in forms) else 200

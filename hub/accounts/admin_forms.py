@@ -27,8 +27,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from hub.accounts import labels
-from hub.accounts.forms import CHOICE_MESSAGE, select_choices
-from hub.forms import NokField
+from hub.accounts.forms import CHOICE_MESSAGE
+from hub.forms import NokField, select_choices
 
 # Anything above a billion kroner is a typing mistake, and would not fit the column.
 MAX_AMOUNT_ORE = 100_000_000_000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -19,11 +18,10 @@ from hub.accounts.admin_forms import (
     UserEditForm,
     UserInviteForm,
 )
-from hub.accounts.forms import form_values
 from hub.accounts.models import HubRole, Membership, Organization, OrganizationKind, User
 from hub.errors import NotFound, ValidationFailed
 from hub.extensions import db
-from hub.forms import apply_errors
+from hub.forms import apply_errors, form_status, form_values
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub
 
@@ -41,11 +39,6 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _status(form: FlaskForm) -> int:
-    """422 when a submitted form has errors, so the request rolls back."""
-    return 422 if form.errors or form.form_errors else 200
-
-
 def _org_choices(blank: SelectChoice = CHOOSE) -> list[SelectChoice]:
     return [blank, *(SelectChoice(org.id, org.name) for org in service.list_organizations())]
 
@@ -57,12 +50,6 @@ def _administered_hubs() -> list[Hub]:
         return hubs
     mine = permissions.admin_hub_ids(current_user)
     return [hub for hub in hubs if hub.id in mine]
-
-
-def _hub_for_admin(slug: str) -> Hub:
-    hub = spaces.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
-    return hub
 
 
 @bp.get("/")
@@ -107,7 +94,7 @@ def _organization_form(org: Organization | None) -> Page:
     title = _("New organization") if org is None else _("Edit %(name)s", name=org.name)
     return render_template(
         "admin/organization_form.html", form=form, organization=org, title=title
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
@@ -178,7 +165,7 @@ def user_invite() -> Page:
             return redirect(url_for("accounts_admin.hub_roles", slug=hub.slug))
     return render_template(
         "admin/user_invite.html", form=form, title=_("Invite a person")
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -214,7 +201,7 @@ def user_edit(user_id: int) -> Page:
         user=user,
         roles=roles,
         title=_("Edit %(name)s", name=user.name),
-    ), _status(form)
+    ), form_status(form)
 
 
 # --- roles in a hub --------------------------------------------------------
@@ -223,7 +210,7 @@ def user_edit(user_id: int) -> Page:
 @bp.route("/hubs/<slug>/people", methods=["GET", "POST"])
 @login_required
 def hub_roles(slug: str) -> Page:
-    hub = _hub_for_admin(slug)
+    hub = permissions.administered_hub(slug)
     form = GrantRoleForm()
     form.organization_id.choices = _org_choices(NONE_CHOSEN)
     if form.validate_on_submit():
@@ -246,13 +233,13 @@ def hub_roles(slug: str) -> Page:
         roles=service.roles_in_hub(hub),
         form=form,
         title=_("People in %(hub)s", hub=hub.name),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.post("/hubs/<slug>/people/<int:role_id>/revoke")
 @login_required
 def hub_role_revoke(slug: str, role_id: int) -> Response:
-    hub = _hub_for_admin(slug)
+    hub = permissions.administered_hub(slug)
     hub_role = service.get_or_404(HubRole, role_id)
     if hub_role.hub_id != hub.id:
         raise NotFound(_("Not found."))
@@ -275,7 +262,7 @@ def _membership_in(hub: Hub, membership_id: int) -> Membership:
 @bp.get("/hubs/<slug>/memberships")
 @login_required
 def membership_list(slug: str) -> str:
-    hub = _hub_for_admin(slug)
+    hub = permissions.administered_hub(slug)
     return render_template(
         "admin/membership_list.html",
         hub=hub,
@@ -304,26 +291,26 @@ def _membership_form(hub: Hub, membership: Membership | None) -> Page:
         title = _("Edit the membership of %(name)s", name=membership.organization.name)
     return render_template(
         "admin/membership_form.html", form=form, hub=hub, membership=membership, title=title
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/hubs/<slug>/memberships/new", methods=["GET", "POST"])
 @login_required
 def membership_new(slug: str) -> Page:
-    return _membership_form(_hub_for_admin(slug), None)
+    return _membership_form(permissions.administered_hub(slug), None)
 
 
 @bp.route("/hubs/<slug>/memberships/<int:membership_id>", methods=["GET", "POST"])
 @login_required
 def membership_edit(slug: str, membership_id: int) -> Page:
-    hub = _hub_for_admin(slug)
+    hub = permissions.administered_hub(slug)
     return _membership_form(hub, _membership_in(hub, membership_id))
 
 
 @bp.post("/hubs/<slug>/memberships/<int:membership_id>/delete")
 @login_required
 def membership_delete(slug: str, membership_id: int) -> Response:
-    hub = _hub_for_admin(slug)
+    hub = permissions.administered_hub(slug)
     membership = _membership_in(hub, membership_id)
     name = membership.organization.name
     service.delete_membership(membership)

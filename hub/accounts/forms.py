@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from hub.accounts import labels
 from hub.accounts.service import MIN_PASSWORD_LENGTH
+from hub.forms import select_choices
 
-NOT_VALUES = frozenset({"csrf_token"})
 CHOICE_MESSAGE = _l("Choose one of the listed values.")
-
-
-def select_choices(value_labels: Mapping[Any, Any]) -> list[SelectChoice]:
-    """Options for a select, in the order of the mapping."""
-    return [SelectChoice(value, label) for value, label in value_labels.items()]
-
-
-def form_values(form: FlaskForm) -> dict[str, Any]:
-    """The typed values by field name, which are also the service's field names."""
-    return {name: field.data for name, field in form._fields.items() if name not in NOT_VALUES}
 
 
 class LoginForm(FlaskForm):

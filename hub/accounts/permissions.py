@@ -96,6 +96,17 @@ def can_view_organization_finance(user: User | None, hub: Hub, org: Organization
     )
 
 
+def administered_hub(slug: str) -> Hub:
+    """The hub in the address (404 if unknown), if the current person administers it (403)."""
+    from flask_login import current_user
+
+    from hub.spaces.service import get_hub
+
+    hub = get_hub(slug)
+    ensure(can_admin_hub(current_user, hub))
+    return hub
+
+
 def ensure(allowed: bool) -> None:
     """Stop the request with 403 unless the check passed."""
     if not allowed:

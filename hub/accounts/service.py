@@ -39,6 +39,7 @@ from hub.accounts.models import (
 from hub.database import utcnow
 from hub.errors import FieldErrors, NotFound
 from hub.extensions import db
+from hub.service_input import checked_enum, picked
 from hub.spaces.models import Hub
 
 MIN_PASSWORD_LENGTH = 10
@@ -46,23 +47,11 @@ TOKEN_PREFIX = "hub_"
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 
-def _pick(values: Mapping[str, Any], fields: frozenset[str] | set[str]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k in fields}
-
-
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
         return value or None
     return value
-
-
-def _enum_value(enum_cls: Any, value: Any, field: str, errors: FieldErrors) -> Any:
-    try:
-        return enum_cls(value)
-    except ValueError:
-        errors.add(field, _("Choose one of the listed values."))
-        return None
 
 
 def get_or_404(model: type[Any], ident: int) -> Any:
@@ -86,7 +75,7 @@ def update_organization(org: Organization, values: Mapping[str, Any]) -> Organiz
 
 
 def _save_organization(org: Organization, values: Mapping[str, Any]) -> Organization:
-    changes = {k: _blank_to_none(v) for k, v in _pick(values, ORG_FIELDS).items()}
+    changes = {k: _blank_to_none(v) for k, v in picked(values, ORG_FIELDS, strip=False).items()}
     errors = FieldErrors()
     name = changes.get("name", org.name)
     if not name:
@@ -98,7 +87,7 @@ def _save_organization(org: Organization, values: Mapping[str, Any]) -> Organiza
     ):
         errors.add("name", _("An organization with this name already exists."))
     if "kind" in changes or org.kind is None:
-        changes["kind"] = _enum_value(OrganizationKind, changes.get("kind"), "kind", errors)
+        changes["kind"] = checked_enum(OrganizationKind, changes.get("kind"), "kind", errors)
     if changes.get("org_number"):
         raw = str(changes["org_number"])
         digits = orgnr.normalize(raw)
@@ -163,7 +152,7 @@ def update_user(user: User, values: Mapping[str, Any]) -> User:
 
 
 def _save_user(user: User, values: Mapping[str, Any], password: str | None = None) -> User:
-    changes = _pick(values, USER_FIELDS)
+    changes = picked(values, USER_FIELDS, strip=False)
     for key in ("email", "name"):
         if key in changes:
             changes[key] = _blank_to_none(changes[key])
@@ -185,7 +174,7 @@ def _save_user(user: User, values: Mapping[str, Any], password: str | None = Non
         if not org_id or db.session.get(Organization, int(org_id)) is None:
             errors.add("home_organization_id", _("Choose the person's home organization."))
     if "language" in changes:
-        changes["language"] = _enum_value(Language, changes["language"], "language", errors)
+        changes["language"] = checked_enum(Language, changes["language"], "language", errors)
     if password is not None:
         _check_password(password, errors)
     projects = None
@@ -211,7 +200,7 @@ PROFILE_FIELDS = frozenset({"name", "language", "share_name"})
 
 def update_profile(user: User, values: Mapping[str, Any]) -> User:
     """The person's own settings; email, organization and rights are for admins."""
-    return _save_user(user, _pick(values, PROFILE_FIELDS))
+    return _save_user(user, picked(values, PROFILE_FIELDS, strip=False))
 
 
 def list_users(hub_ids: Iterable[int] | None = None) -> list[User]:
@@ -328,7 +317,7 @@ def invite_user(
 ) -> User:
     """Give a person a role in a hub; new people get a link to choose a password."""
     errors = FieldErrors()
-    role_value = _enum_value(Role, role, "role", errors)
+    role_value = checked_enum(Role, role, "role", errors)
     errors.raise_if_any()
     user = find_user_by_email(str(values.get("email") or ""))
     is_new = user is None
@@ -364,7 +353,7 @@ def grant_role(
 ) -> HubRole:
     """Idempotent: granting a role the person already has returns the existing one."""
     errors = FieldErrors()
-    role_value = _enum_value(Role, role, "role", errors)
+    role_value = checked_enum(Role, role, "role", errors)
     if role_value == Role.PARTNER_CONTACT:
         org = db.session.get(Organization, organization_id) if organization_id else None
         if org is None:
@@ -423,7 +412,9 @@ def delete_membership(membership: Membership) -> None:
 
 
 def _save_membership(m: Membership, values: Mapping[str, Any]) -> Membership:
-    changes = {k: _blank_to_none(v) for k, v in _pick(values, MEMBERSHIP_FIELDS).items()}
+    changes = {
+        k: _blank_to_none(v) for k, v in picked(values, MEMBERSHIP_FIELDS, strip=False).items()
+    }
     if "carries_residual" in changes:
         changes["carries_residual"] = bool(changes["carries_residual"])
     merged = {f: getattr(m, f) for f in MEMBERSHIP_FIELDS} | changes
@@ -431,7 +422,7 @@ def _save_membership(m: Membership, values: Mapping[str, Any]) -> Membership:
     org_id = merged.get("organization_id")
     if not org_id or db.session.get(Organization, int(org_id)) is None:
         errors.add("organization_id", _("Choose an organization."))
-    kind = _enum_value(MembershipKind, merged.get("kind"), "kind", errors)
+    kind = checked_enum(MembershipKind, merged.get("kind"), "kind", errors)
     starts_on, ends_on = merged.get("starts_on"), merged.get("ends_on")
     if not isinstance(starts_on, date):
         errors.add("starts_on", _("Give the first day of the membership."))

@@ -26,11 +26,10 @@ from hub.accounts.forms import (
     LoginForm,
     NewPasswordForm,
     ProfileForm,
-    form_values,
 )
 from hub.accounts.models import ApiToken, Language, User
 from hub.errors import NotFound, ValidationFailed
-from hub.forms import apply_errors
+from hub.forms import apply_errors, form_status, form_values
 from hub.i18n import LANG_SESSION_KEY
 
 bp = Blueprint("accounts", __name__)
@@ -46,14 +45,6 @@ def _labels() -> dict[str, object]:
 def _me() -> User:
     """The logged-in person as the model object, not Flask-Login's proxy."""
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def _status(*forms: object) -> int:
-    """422 when a submitted form has errors, so the request rolls back."""
-    for form in forms:
-        if form.errors or form.form_errors:  # type: ignore[attr-defined]
-            return 422
-    return 200
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -83,7 +74,7 @@ def login() -> Page:
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("spaces.hub_list")))
         form.form_errors.append(_("The email or the password is wrong."))
-    return render_template("accounts/login.html", form=form, title=_("Log in")), _status(form)
+    return render_template("accounts/login.html", form=form, title=_("Log in")), form_status(form)
 
 
 @bp.post("/logout")
@@ -122,7 +113,9 @@ def forgot_password() -> Page:
         )
         return redirect(url_for("accounts.login"))
     title = _("Forgot your password?")
-    return render_template("accounts/forgot_password.html", form=form, title=title), _status(form)
+    return render_template("accounts/forgot_password.html", form=form, title=title), form_status(
+        form
+    )
 
 
 def _invalid_link(purpose: str) -> tuple[str, int]:
@@ -150,7 +143,7 @@ def reset_password(token: str) -> Page:
             return redirect(url_for("accounts.login"))
     return render_template(
         "accounts/reset_password.html", form=form, user=user, title=_("Choose a new password")
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -171,7 +164,7 @@ def accept_invitation(token: str) -> Page:
             return redirect(url_for("spaces.hub_list"))
     return render_template(
         "accounts/accept_invitation.html", form=form, user=user, title=_("Welcome to Hub")
-    ), _status(form)
+    ), form_status(form)
 
 
 # --- profile ---------------------------------------------------------------
@@ -185,7 +178,7 @@ def _render_profile(profile_form: ProfileForm, password_form: ChangePasswordForm
         password_form=password_form,
         roles=roles,
         title=_("My profile"),
-    ), _status(profile_form, password_form)
+    ), form_status(profile_form, password_form)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -255,7 +248,7 @@ def tokens() -> Response:
         else:
             # Shown on this response only; it is never stored, flashed or shown again.
             return _render_tokens(ApiTokenForm(formdata=None), secret=secret)
-    return _render_tokens(form, status=_status(form))
+    return _render_tokens(form, status=form_status(form))
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -20,13 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from hub.accounts import permissions
 from hub.accounts.models import ApiToken
+from hub.accounts.permissions import administered_hub
 from hub.api import schemas as s
-from hub.api.hubs import admin_hub
 from hub.api.operations import operation, read_body
 from hub.booking import availability, notify, service
 from hub.booking.models import Booking, BookingSource
 from hub.database import begin_write
-from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.errors import Conflict, ValidationFailed
 from hub.extensions import db
 from hub.spaces import service as spaces
 from hub.spaces.models import Space
@@ -49,16 +49,6 @@ def read_query(model: type[Q]) -> Q:
         for error in exc.errors(include_url=False):
             fields.setdefault(".".join(str(p) for p in error["loc"]), []).append(error["msg"])
         raise ValidationFailed(fields) from None
-
-
-def visible_booking(booking_id: int) -> Booking:
-    """The caller's own booking, or any booking of a hub they administer; otherwise 404."""
-    booking = service.get_booking(booking_id)
-    if booking.user_id != current_user.id and not permissions.can_admin_hub(
-        current_user, booking.hub
-    ):
-        raise NotFound(_("No such booking."))
-    return booking
 
 
 def start_as_writer() -> None:
@@ -192,7 +182,7 @@ def list_bookings() -> Any:
 @operation("GET", "/bookings/<id:booking_id>", summary="Get a booking", tag=TAG, response=s.Booking)
 def get_booking(booking_id: int) -> Any:
     """Your own, or any booking of a hub you administer; anyone else's is 404."""
-    return visible_booking(booking_id)
+    return service.visible_booking(booking_id, current_user)
 
 
 @operation(
@@ -209,7 +199,9 @@ def cancel_booking(booking_id: int) -> Any:
     cancellation deadline has passed (hub administrators may still cancel).
     """
     start_as_writer()
-    booking = service.cancel_booking(visible_booking(booking_id), current_user)
+    booking = service.cancel_booking(
+        service.visible_booking(booking_id, current_user), current_user
+    )
     notify.booking_cancelled([booking])
     return booking
 
@@ -224,7 +216,7 @@ def cancel_booking(booking_id: int) -> Any:
 def check_in(booking_id: int) -> Any:
     """From 30 minutes before the start until the end; checking in twice changes nothing."""
     start_as_writer()
-    return service.check_in(visible_booking(booking_id), current_user)
+    return service.check_in(service.visible_booking(booking_id, current_user), current_user)
 
 
 @operation(
@@ -237,7 +229,7 @@ def check_in(booking_id: int) -> Any:
 def check_out(booking_id: int) -> Any:
     """Leaving early ends the booking now and frees the rest; only the person who booked."""
     start_as_writer()
-    booking = visible_booking(booking_id)
+    booking = service.visible_booking(booking_id, current_user)
     planned_end = booking.ends_at
     service.check_out(booking, current_user)
     if booking.ends_at != planned_end:
@@ -286,12 +278,14 @@ def hub_availability(slug: str) -> Any:
 )
 def list_approvals(slug: str) -> Any:
     """Pending bookings of spaces that need approval, by start; the hub's administrators."""
-    return service.pending_approvals(admin_hub(slug))
+    return service.pending_approvals(administered_hub(slug))
 
 
 def _decide(booking_id: int, approve: bool) -> Booking:
     start_as_writer()
-    booking = service.decide_booking(visible_booking(booking_id), current_user, approve)
+    booking = service.decide_booking(
+        service.visible_booking(booking_id, current_user), current_user, approve
+    )
     notify.booking_decided(booking)
     return booking
 

@@ -7,9 +7,9 @@ from typing import Any
 from flask_login import current_user
 
 from hub.accounts import permissions
+from hub.accounts.permissions import administered_hub
 from hub.accounts.service import get_or_404
 from hub.api import schemas as s
-from hub.api.hubs import admin_hub
 from hub.api.operations import operation, read_body
 from hub.finance import service as finance
 from hub.finance.models import CostItem, Funding
@@ -34,7 +34,7 @@ def _admin_of(obj: Any) -> Any:
     many=True,
 )
 def list_cost_items(slug: str) -> Any:
-    return finance.cost_items_of(admin_hub(slug))
+    return finance.cost_items_of(administered_hub(slug))
 
 
 @operation(
@@ -47,7 +47,7 @@ def list_cost_items(slug: str) -> Any:
     status=201,
 )
 def create_cost_item(slug: str) -> Any:
-    hub = admin_hub(slug)
+    hub = administered_hub(slug)
     return finance.create_cost_item(hub, read_body().model_dump(exclude_unset=True))
 
 
@@ -89,7 +89,7 @@ def delete_cost_item(item_id: int) -> Any:
     many=True,
 )
 def list_funding(slug: str) -> Any:
-    return finance.funding_of(admin_hub(slug))
+    return finance.funding_of(administered_hub(slug))
 
 
 @operation(
@@ -102,7 +102,7 @@ def list_funding(slug: str) -> Any:
     status=201,
 )
 def create_funding(slug: str) -> Any:
-    hub = admin_hub(slug)
+    hub = administered_hub(slug)
     return finance.create_funding(hub, read_body().model_dump(exclude_unset=True))
 
 

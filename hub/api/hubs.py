@@ -19,13 +19,6 @@ from hub.spaces import service as spaces
 TAG = "hubs"
 
 
-def admin_hub(slug: str) -> Any:
-    """The hub by slug (404), if the caller administers it (403)."""
-    hub = spaces.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
-    return hub
-
-
 @operation("GET", "/hubs", summary="List hubs", tag=TAG, response=s.Hub, many=True)
 def list_hubs() -> Any:
     """Every hub in the installation, by name; any authenticated user."""
@@ -61,7 +54,7 @@ def get_hub(slug: str) -> Any:
 )
 def update_hub(slug: str) -> Any:
     """Hub administrators of this hub and system administrators; the slug may change."""
-    hub = admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     return spaces.update_hub(hub, read_body().model_dump(exclude_unset=True))
 
 
@@ -86,7 +79,7 @@ def get_opening_hours(slug: str) -> Any:
 )
 def put_opening_hours(slug: str) -> Any:
     """The whole week: a weekday that is null or left out is closed."""
-    hub = admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     body = read_body()
     with weekday_field_names(""):
         spaces.set_opening_hours(hub, body.as_mapping())
@@ -133,7 +126,7 @@ def list_closures(slug: str) -> Any:
 )
 def create_closure(slug: str) -> Any:
     """201 for a new closed day; 200 when the day was already closed (its reason is updated)."""
-    hub = admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     body = read_body()
     existed = body.on_date in spaces.closed_days(hub)
     closure = spaces.add_closure(hub, body.on_date, body.reason)
@@ -148,7 +141,7 @@ def create_closure(slug: str) -> Any:
     status=204,
 )
 def delete_closure(slug: str, on_date: date) -> Any:
-    hub = admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     closure = next((c for c in hub.closures if c.on_date == on_date), None)
     if closure is None:
         raise NotFound(_("The hub is not closed on %(day)s.", day=on_date.isoformat()))

@@ -9,8 +9,8 @@ from flask_login import current_user
 from hub.accounts import permissions
 from hub.accounts import service as accounts
 from hub.accounts.models import Membership
+from hub.accounts.permissions import administered_hub
 from hub.api import schemas as s
-from hub.api.hubs import admin_hub
 from hub.api.operations import operation, read_body
 
 TAG = "memberships"
@@ -32,7 +32,7 @@ def admin_membership(membership_id: int) -> Any:
 )
 def list_memberships(slug: str) -> Any:
     """Hub administrators: the terms are each partner's own figures."""
-    return accounts.memberships_of(admin_hub(slug))
+    return accounts.memberships_of(administered_hub(slug))
 
 
 @operation(
@@ -45,7 +45,7 @@ def list_memberships(slug: str) -> Any:
     status=201,
 )
 def create_membership(slug: str) -> Any:
-    hub = admin_hub(slug)
+    hub = administered_hub(slug)
     return accounts.create_membership(hub, read_body().model_dump(exclude_unset=True))
 
 

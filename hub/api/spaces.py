@@ -7,8 +7,8 @@ from typing import Any
 from flask_login import current_user
 
 from hub.accounts import permissions
+from hub.accounts.permissions import administered_hub
 from hub.api import schemas as s
-from hub.api.hubs import admin_hub
 from hub.api.operations import operation, read_body
 from hub.spaces import service as spaces
 
@@ -44,7 +44,7 @@ def list_spaces(slug: str) -> Any:
     status=201,
 )
 def create_space(slug: str) -> Any:
-    hub = admin_hub(slug)
+    hub = administered_hub(slug)
     return spaces.create_space(hub, read_body().model_dump(exclude_unset=True))
 
 

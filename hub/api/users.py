@@ -10,8 +10,8 @@ from flask_login import current_user
 from hub.accounts import permissions
 from hub.accounts import service as accounts
 from hub.accounts.models import HubRole, User
+from hub.accounts.permissions import administered_hub
 from hub.api import schemas as s
-from hub.api.hubs import admin_hub
 from hub.api.operations import operation, read_body
 from hub.errors import ValidationFailed
 from hub.extensions import db
@@ -78,7 +78,7 @@ def update_user(user_id: int) -> Any:
 )
 def create_invitation(slug: str) -> Any:
     """A new person gets an email with a link to choose a password; a known one a notice."""
-    hub = admin_hub(slug)
+    hub = administered_hub(slug)
     body = read_body()
     values = body.model_dump(exclude_unset=True, exclude={"role", "organization_id"})
     user = accounts.invite_user(
@@ -96,7 +96,7 @@ def create_invitation(slug: str) -> Any:
     many=True,
 )
 def list_roles(slug: str) -> Any:
-    return accounts.roles_in_hub(admin_hub(slug))
+    return accounts.roles_in_hub(administered_hub(slug))
 
 
 @operation(
@@ -111,7 +111,7 @@ def list_roles(slug: str) -> Any:
 )
 def grant_role(slug: str) -> Any:
     """201 for a new role; 200 when the person already had it."""
-    hub = admin_hub(slug)
+    hub = administered_hub(slug)
     body = read_body()
     user = db.session.get(User, body.user_id)
     if user is None:

@@ -274,6 +274,19 @@ def get_booking(booking_id: int) -> Booking:
     return booking
 
 
+def visible_booking(booking_id: int, user: User) -> Booking:
+    """The person's own booking, or any booking of a hub they administer; else 404.
+
+    404 rather than 403, so that booking ids of other people do not leak.
+    """
+    from hub.accounts import permissions
+
+    booking = get_booking(booking_id)
+    if booking.user_id != user.id and not permissions.can_admin_hub(user, booking.hub):
+        raise NotFound(_("No such booking."))
+    return booking
+
+
 def cancel_booking(booking: Booking, actor: User, now: datetime | None = None) -> Booking:
     """Cancelled bookings are kept with their status; they no longer block the space."""
     from hub.accounts import permissions

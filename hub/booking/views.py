@@ -198,46 +198,35 @@ def my_bookings() -> str:
     )
 
 
-def _own_booking(booking_id: int):  # type: ignore[no-untyped-def]
-    booking = service.get_booking(booking_id)
-    from hub.accounts import permissions
-
-    if booking.user_id != current_user.id and not permissions.can_admin_hub(
-        current_user, booking.hub
-    ):
-        abort(404)
-    return booking
-
-
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int) -> Response:
-    booking = _own_booking(booking_id)
+    booking = service.visible_booking(booking_id, current_user)
     try:
         service.cancel_booking(booking, current_user)
         notify.booking_cancelled([booking])
         flash(_("The booking is cancelled."), "success")
     except ValidationFailed as exc:
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        flash(exc.sentence(), "error")
     return redirect(url_for("booking.my_bookings"))
 
 
 @bp.post("/bookings/<int:booking_id>/check-in")
 @login_required
 def check_in(booking_id: int) -> Response:
-    booking = _own_booking(booking_id)
+    booking = service.visible_booking(booking_id, current_user)
     try:
         service.check_in(booking, current_user)
         flash(_("You are checked in. Welcome!"), "success")
     except ValidationFailed as exc:
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        flash(exc.sentence(), "error")
     return redirect(safe_next(request.form.get("next"), url_for("booking.my_bookings")))
 
 
 @bp.post("/bookings/<int:booking_id>/check-out")
 @login_required
 def check_out(booking_id: int) -> Response:
-    booking = _own_booking(booking_id)
+    booking = service.visible_booking(booking_id, current_user)
     try:
         sequence = booking.sequence
         service.check_out(booking, current_user)
@@ -245,7 +234,7 @@ def check_out(booking_id: int) -> Response:
             notify.booking_checked_out(booking)
         flash(_("You are checked out; the place is free for others."), "success")
     except ValidationFailed as exc:
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        flash(exc.sentence(), "error")
     return redirect(url_for("booking.my_bookings"))
 
 
@@ -264,7 +253,7 @@ def space_checkin(code: str) -> Response | str:
             flash(_("You are checked in at %(space)s. Welcome!", space=space.name), "success")
             return redirect(url_for("booking.my_bookings"))
         except ValidationFailed as exc:
-            flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+            flash(exc.sentence(), "error")
         except Conflict as exc:
             flash(exc.message, "error")
         return redirect(url_for("booking.space_checkin", code=code))
@@ -278,8 +267,7 @@ def space_checkin(code: str) -> Response | str:
 def approvals(slug: str) -> str:
     from hub.accounts import permissions
 
-    hub = spaces.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    hub = permissions.administered_hub(slug)
     return render_template(
         "booking/approvals.html",
         title=_("Bookings awaiting approval"),
@@ -293,8 +281,7 @@ def approvals(slug: str) -> str:
 def decide(slug: str, booking_id: int) -> Response:
     from hub.accounts import permissions
 
-    hub = spaces.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    hub = permissions.administered_hub(slug)
     booking = service.get_booking(booking_id)
     if booking.hub_id != hub.id:
         abort(404)
@@ -302,7 +289,7 @@ def decide(slug: str, booking_id: int) -> Response:
     try:
         service.decide_booking(booking, current_user, approve)
     except ValidationFailed as exc:
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        flash(exc.sentence(), "error")
     else:
         notify.booking_decided(booking)
         flash(_("Approved.") if approve else _("Declined."), "success")
@@ -397,13 +384,13 @@ def _series_interval(hub: Hub, form: SeriesForm, is_room: bool):  # type: ignore
 @bp.post("/bookings/<int:booking_id>/cancel-series")
 @login_required
 def cancel_series(booking_id: int) -> Response:
-    booking = _own_booking(booking_id)
+    booking = service.visible_booking(booking_id, current_user)
     try:
         cancelled = recurrence.cancel_rest_of_series(booking, current_user)
         notify.booking_cancelled(cancelled)
         flash(_("Cancelled %(n)d bookings in the series.", n=len(cancelled)), "success")
     except ValidationFailed as exc:
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        flash(exc.sentence(), "error")
     return redirect(url_for("booking.my_bookings"))
 
 
@@ -419,8 +406,7 @@ def space_sign(slug: str, space_id: int) -> str:
 
     from hub.accounts import permissions
 
-    hub = spaces.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    hub = permissions.administered_hub(slug)
     space = spaces.get_space(space_id)
     if space.hub_id != hub.id:
         abort(404)
@@ -445,8 +431,7 @@ def hub_bookings(slug: str) -> str:
     """The host's list of one day's bookings, to check people in or cancel."""
     from hub.accounts import permissions
 
-    hub = spaces.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
+    hub = permissions.administered_hub(slug)
     day = _parse_day(request.args.get("date"), hub)
     return render_template(
         "booking/hub_bookings.html",

@@ -8,8 +8,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from hub.finance.labels import COST_CATEGORY_LABELS, FUNDING_KIND_LABELS
-from hub.forms import NokField
-from hub.spaces.forms import day_field, select_choices, whole_number
+from hub.forms import NokField, select_choices
+from hub.spaces.forms import day_field, whole_number
 
 AMOUNT_REQUIRED = _l("Give the amount in kroner.")
 

@@ -13,16 +13,13 @@ from hub.errors import FieldErrors
 from hub.extensions import db
 from hub.finance.models import CostCategory, CostItem, Funding, FundingKind
 from hub.finance.periods import amortization_end
+from hub.service_input import checked_enum, picked
 from hub.spaces.models import Hub
 
 COST_FIELDS = frozenset(
     {"category", "description", "amount_ore", "starts_on", "ends_on", "amortize_months"}
 )
 FUNDING_FIELDS = frozenset({"kind", "source", "description", "amount_ore", "starts_on", "ends_on"})
-
-
-def _changes(values: Mapping[str, Any], fields: frozenset[str]) -> dict[str, Any]:
-    return {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if k in fields}
 
 
 def _check_amount_and_dates(merged: Mapping[str, Any], errors: FieldErrors) -> None:
@@ -38,14 +35,6 @@ def _check_amount_and_dates(merged: Mapping[str, Any], errors: FieldErrors) -> N
         errors.add("ends_on", _("Give the last day."))
     elif isinstance(starts_on, date) and ends_on < starts_on:
         errors.add("ends_on", _("The last day cannot be before the first day."))
-
-
-def _enum(enum_cls: Any, value: Any, field: str, errors: FieldErrors) -> Any:
-    try:
-        return enum_cls(value)
-    except ValueError:
-        errors.add(field, _("Choose one of the listed values."))
-        return None
 
 
 # --- cost items --------------------------------------------------------------
@@ -75,10 +64,10 @@ def delete_cost_item(item: CostItem) -> None:
 
 
 def _save_cost_item(item: CostItem, values: Mapping[str, Any]) -> CostItem:
-    changes = _changes(values, COST_FIELDS)
+    changes = picked(values, COST_FIELDS)
     merged = {f: getattr(item, f) for f in COST_FIELDS} | changes
     errors = FieldErrors()
-    changes["category"] = _enum(CostCategory, merged.get("category"), "category", errors)
+    changes["category"] = checked_enum(CostCategory, merged.get("category"), "category", errors)
     if not merged.get("description"):
         errors.add("description", _("Describe the cost, for example 'Rent 2026'."))
     months = merged.get("amortize_months")
@@ -136,10 +125,10 @@ def delete_funding(funding: Funding) -> None:
 
 
 def _save_funding(funding: Funding, values: Mapping[str, Any]) -> Funding:
-    changes = _changes(values, FUNDING_FIELDS)
+    changes = picked(values, FUNDING_FIELDS)
     merged = {f: getattr(funding, f) for f in FUNDING_FIELDS} | changes
     errors = FieldErrors()
-    changes["kind"] = _enum(FundingKind, merged.get("kind"), "kind", errors)
+    changes["kind"] = checked_enum(FundingKind, merged.get("kind"), "kind", errors)
     if not merged.get("source"):
         errors.add("source", _("Say who gives the funding."))
     if changes.get("description") is None and "description" in changes:

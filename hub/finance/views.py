@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from hub.accounts import permissions
@@ -19,8 +17,7 @@ from hub.finance import service
 from hub.finance.forms import CostItemForm, FundingForm
 from hub.finance.labels import COST_CATEGORY_LABELS, FUNDING_KIND_LABELS
 from hub.finance.models import CostItem, Funding
-from hub.forms import apply_errors
-from hub.spaces import service as spaces
+from hub.forms import apply_errors, form_status, form_values
 from hub.spaces.models import Hub
 
 bp = Blueprint("finance", __name__, url_prefix="/admin/hubs/<slug>")
@@ -37,21 +34,6 @@ def _helpers() -> dict[str, Any]:
     }
 
 
-def _status() -> int:
-    """A form page rendered after a POST is one with errors."""
-    return 422 if request.method == "POST" else 200
-
-
-def _values(form: FlaskForm, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: form[name].data for name in fields if name in form}
-
-
-def _admin_hub(slug: str) -> Hub:
-    hub = spaces.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
-    return hub
-
-
 def _of_hub(model: type[Any], ident: int, hub: Hub) -> Any:
     """The row by id, or 404 when it does not exist or belongs to another hub."""
     obj = get_or_404(model, ident)
@@ -63,7 +45,7 @@ def _of_hub(model: type[Any], ident: int, hub: Hub) -> Any:
 @bp.get("/costs")
 @login_required
 def cost_list(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     items = service.cost_items_of(hub)
     funding = service.funding_of(hub)
     return render_template(
@@ -83,11 +65,11 @@ def cost_list(slug: str) -> Page:
 @bp.route("/costs/new", methods=["GET", "POST"])
 @login_required
 def cost_new(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     form = CostItemForm()
     if form.validate_on_submit():
         try:
-            item = service.create_cost_item(hub, _values(form, service.COST_FIELDS))
+            item = service.create_cost_item(hub, form_values(form))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -95,18 +77,18 @@ def cost_new(slug: str) -> Page:
             return redirect(url_for(".cost_list", slug=hub.slug))
     return render_template(
         "finance/cost_form.html", hub=hub, form=form, item=None, title=_("New cost item")
-    ), _status()
+    ), form_status(form)
 
 
 @bp.route("/costs/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def cost_edit(slug: str, item_id: int) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     item = _of_hub(CostItem, item_id, hub)
     form = CostItemForm(obj=item)
     if form.validate_on_submit():
         try:
-            service.update_cost_item(item, _values(form, service.COST_FIELDS))
+            service.update_cost_item(item, form_values(form))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -118,13 +100,13 @@ def cost_edit(slug: str, item_id: int) -> Page:
         form=form,
         item=item,
         title=_("Edit cost item %(name)s", name=item.description),
-    ), _status()
+    ), form_status(form)
 
 
 @bp.post("/costs/<int:item_id>/delete")
 @login_required
 def cost_delete(slug: str, item_id: int) -> Response:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     item = _of_hub(CostItem, item_id, hub)
     name = item.description
     service.delete_cost_item(item)
@@ -138,11 +120,11 @@ def cost_delete(slug: str, item_id: int) -> Response:
 @bp.route("/funding/new", methods=["GET", "POST"])
 @login_required
 def funding_new(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     form = FundingForm()
     if form.validate_on_submit():
         try:
-            funding = service.create_funding(hub, _values(form, service.FUNDING_FIELDS))
+            funding = service.create_funding(hub, form_values(form))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -150,18 +132,18 @@ def funding_new(slug: str) -> Page:
             return redirect(url_for(".cost_list", slug=hub.slug))
     return render_template(
         "finance/funding_form.html", hub=hub, form=form, funding=None, title=_("New funding")
-    ), _status()
+    ), form_status(form)
 
 
 @bp.route("/funding/<int:funding_id>", methods=["GET", "POST"])
 @login_required
 def funding_edit(slug: str, funding_id: int) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     funding = _of_hub(Funding, funding_id, hub)
     form = FundingForm(obj=funding)
     if form.validate_on_submit():
         try:
-            service.update_funding(funding, _values(form, service.FUNDING_FIELDS))
+            service.update_funding(funding, form_values(form))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -173,13 +155,13 @@ def funding_edit(slug: str, funding_id: int) -> Page:
         form=form,
         funding=funding,
         title=_("Edit funding from %(name)s", name=funding.source),
-    ), _status()
+    ), form_status(form)
 
 
 @bp.post("/funding/<int:funding_id>/delete")
 @login_required
 def funding_delete(slug: str, funding_id: int) -> Response:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     funding = _of_hub(Funding, funding_id, hub)
     name = funding.source
     service.delete_funding(funding)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -12,13 +11,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from hub.accounts import permissions
 from hub.accounts.service import get_or_404
 from hub.errors import Conflict, NotFound, ValidationFailed
-from hub.forms import apply_errors
+from hub.forms import apply_errors, form_status, form_values
 from hub.spaces import opening, service
 from hub.spaces.forms import ClosureForm, HubDetailsForm, HubForm, OpeningHoursForm, SpaceForm
 from hub.spaces.models import Hub, HubClosure, Space
@@ -32,22 +30,6 @@ Page = str | tuple[str, int] | Response
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {"format_date": format_date}
-
-
-def _status() -> int:
-    """A form page rendered after a POST is one with errors."""
-    return 422 if request.method == "POST" else 200
-
-
-def _values(form: FlaskForm, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: form[name].data for name in fields if name in form}
-
-
-def _admin_hub(slug: str) -> Hub:
-    """The hub named in the address, if the person may administer it (else 404/403)."""
-    hub = service.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
-    return hub
 
 
 def _space_of(hub: Hub, space_id: int) -> Space:
@@ -72,7 +54,7 @@ def hub_new() -> Page:
     form = HubDetailsForm()
     if form.validate_on_submit():
         try:
-            hub = service.create_hub(_values(form, service.HUB_FIELDS))
+            hub = service.create_hub(form_values(form))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -83,13 +65,13 @@ def hub_new() -> Page:
         form=form,
         timezones=european_timezones(),
         title=_("New hub"),
-    ), _status()
+    ), form_status(form)
 
 
 @bp.get("/<slug>")
 @login_required
 def hub_overview(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     groups = service.spaces_by_kind(hub, include_inactive=True)
     space_counts = {
         kind: (sum(1 for s in spaces if s.active), len(spaces)) for kind, spaces in groups.items()
@@ -109,11 +91,11 @@ def hub_overview(slug: str) -> Page:
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def hub_edit(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     form = HubForm(obj=hub)
     if form.validate_on_submit():
         try:
-            service.update_hub(hub, _values(form, service.HUB_FIELDS))
+            service.update_hub(hub, form_values(form))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -125,7 +107,7 @@ def hub_edit(slug: str) -> Page:
         form=form,
         timezones=european_timezones(),
         title=_("Edit %(name)s", name=hub.name),
-    ), _status()
+    ), form_status(form)
 
 
 # --- opening hours and closed days ---------------------------------------------
@@ -134,7 +116,7 @@ def hub_edit(slug: str) -> Page:
 @bp.route("/<slug>/opening-hours", methods=["GET", "POST"])
 @login_required
 def opening_hours(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     initial = OpeningHoursForm.initial(service.weekly_hours(hub))
     form = OpeningHoursForm(data=initial if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -150,7 +132,7 @@ def opening_hours(slug: str) -> Page:
         hub=hub,
         form=form,
         title=_("Opening hours for %(name)s", name=hub.name),
-    ), _status()
+    ), form_status(form)
 
 
 def _on_weekday_rows(exc: ValidationFailed) -> ValidationFailed:
@@ -170,7 +152,7 @@ def _holiday_language() -> str:
 @bp.route("/<slug>/closures", methods=["GET", "POST"])
 @login_required
 def closures(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     form = ClosureForm()
     if form.validate_on_submit():
         closure = service.add_closure(hub, form.on_date.data, form.reason.data or "")
@@ -190,13 +172,13 @@ def closures(slug: str) -> Page:
         form=form,
         holidays=holidays,
         title=_("Closed days for %(name)s", name=hub.name),
-    ), _status()
+    ), form_status(form)
 
 
 @bp.post("/<slug>/closures/<int:closure_id>/delete")
 @login_required
 def closure_delete(slug: str, closure_id: int) -> Response:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     closure = get_or_404(HubClosure, closure_id)
     if closure.hub_id != hub.id:
         raise NotFound(_("Not found."))
@@ -212,7 +194,7 @@ def closure_delete(slug: str, closure_id: int) -> Response:
 @bp.get("/<slug>/spaces")
 @login_required
 def space_list(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     return render_template(
         "spaces/admin_space_list.html",
         hub=hub,
@@ -224,11 +206,11 @@ def space_list(slug: str) -> Page:
 @bp.route("/<slug>/spaces/new", methods=["GET", "POST"])
 @login_required
 def space_new(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     form = SpaceForm()
     if form.validate_on_submit():
         try:
-            space = service.create_space(hub, _values(form, service.SPACE_FIELDS))
+            space = service.create_space(hub, form_values(form))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -240,18 +222,18 @@ def space_new(slug: str) -> Page:
         form=form,
         space=None,
         title=_("New space in %(name)s", name=hub.name),
-    ), _status()
+    ), form_status(form)
 
 
 @bp.route("/<slug>/spaces/<int:space_id>", methods=["GET", "POST"])
 @login_required
 def space_edit(slug: str, space_id: int) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     space = _space_of(hub, space_id)
     form = SpaceForm(obj=space)
     if form.validate_on_submit():
         try:
-            service.update_space(space, _values(form, service.SPACE_FIELDS))
+            service.update_space(space, form_values(form))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -263,13 +245,13 @@ def space_edit(slug: str, space_id: int) -> Page:
         form=form,
         space=space,
         title=_("Edit %(name)s", name=space.name),
-    ), _status()
+    ), form_status(form)
 
 
 @bp.post("/<slug>/spaces/<int:space_id>/delete")
 @login_required
 def space_delete(slug: str, space_id: int) -> Response:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     space = _space_of(hub, space_id)
     name = space.name
     try:

@@ -111,12 +111,6 @@ def image(slug: str, ext: str) -> Response:
 # --- administration ------------------------------------------------------------
 
 
-def _admin_hub(slug: str) -> Hub:
-    hub = spaces.get_hub(slug)
-    permissions.ensure(permissions.can_admin_hub(current_user, hub))
-    return hub
-
-
 def _edit_page(
     hub: Hub,
     upload_form: PlanUploadForm | None = None,
@@ -176,13 +170,13 @@ def _edit_page(
 @bp.get("/admin/hubs/<slug>/floorplan")
 @login_required
 def edit(slug: str) -> Page:
-    return _edit_page(_admin_hub(slug))
+    return _edit_page(permissions.administered_hub(slug))
 
 
 @bp.post("/admin/hubs/<slug>/floorplan/image")
 @login_required
 def upload(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     form = PlanUploadForm()
     if form.validate_on_submit():
         upload = form.image.data
@@ -201,7 +195,7 @@ def upload(slug: str) -> Page:
 @bp.post("/admin/hubs/<slug>/floorplan/positions")
 @login_required
 def place(slug: str) -> Page:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     try:
         floorplan.place_spaces(hub, request.form)
     except ValidationFailed as exc:
@@ -213,7 +207,7 @@ def place(slug: str) -> Page:
 @bp.post("/admin/hubs/<slug>/floorplan/delete")
 @login_required
 def remove(slug: str) -> Response:
-    hub = _admin_hub(slug)
+    hub = permissions.administered_hub(slug)
     floorplan.remove_floor_plan(hub)
     flash(_("The floor plan has been removed."), "success")
     return redirect(url_for(".edit", slug=hub.slug))

@@ -22,19 +22,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from hub.forms import select_choices
 from hub.spaces.labels import SPACE_KIND_LABELS, WEEKDAY_LABELS
 
 WHOLE_NUMBER_MESSAGE = _l("Give a whole number, like 30.")
 DATE_MESSAGE = _l("Give a date like 2025-01-31.")
 TIME_MESSAGE = _l("Give a time like 08:00.")
-
-
-def select_choices(labels: dict[str, Any]) -> list[SelectChoice]:
-    """Options for a SelectField from a value -> label mapping (as in ``labels.py``)."""
-    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 def whole_number(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from hub.errors import Conflict, FieldErrors, NotFound
 from hub.extensions import db
+from hub.service_input import checked_enum, picked
 from hub.spaces import opening
 from hub.spaces.models import Hub, HubClosure, OpeningHours, Space, SpaceKind
 
@@ -49,16 +50,6 @@ SPACE_FIELDS = frozenset(
 KIND_ORDER = (SpaceKind.CELL, SpaceKind.DESK, SpaceKind.MEETING_ROOM, SpaceKind.COMMON_AREA)
 
 
-def _clean(values: Mapping[str, Any], fields: frozenset[str]) -> dict[str, Any]:
-    cleaned: dict[str, Any] = {}
-    for key, value in values.items():
-        if key in fields:
-            if isinstance(value, str):
-                value = value.strip()
-            cleaned[key] = value
-    return cleaned
-
-
 # --- hubs ------------------------------------------------------------------
 
 
@@ -91,7 +82,7 @@ def update_hub(hub: Hub, values: Mapping[str, Any]) -> Hub:
 
 
 def _save_hub(hub: Hub, values: Mapping[str, Any]) -> Hub:
-    changes = _clean(values, HUB_FIELDS)
+    changes = picked(values, HUB_FIELDS)
     errors = FieldErrors()
     slug = changes.get("slug", hub.slug)
     if not slug or not SLUG_RE.match(slug):
@@ -230,7 +221,7 @@ def delete_space(space: Space) -> None:
 
 
 def _save_space(space: Space, values: Mapping[str, Any]) -> Space:
-    changes = _clean(values, SPACE_FIELDS)
+    changes = picked(values, SPACE_FIELDS)
     errors = FieldErrors()
     name = changes.get("name", space.name)
     if not name:
@@ -245,11 +236,7 @@ def _save_space(space: Space, values: Mapping[str, Any]) -> Space:
         errors.add("name", _("The hub already has a space with this name."))
     kind = space.kind
     if "kind" in changes or kind is None:
-        try:
-            kind = SpaceKind(changes.get("kind"))
-            changes["kind"] = kind
-        except ValueError:
-            errors.add("kind", _("Choose one of the listed values."))
+        kind = changes["kind"] = checked_enum(SpaceKind, changes.get("kind"), "kind", errors)
     capacity = changes.get("capacity", space.capacity)
     if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0:
         errors.add("capacity", _("Capacity must be a whole number, zero or more."))

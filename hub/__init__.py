@@ -42,6 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.spaces.admin_views import bp as spaces_admin_bp
     from hub.spaces.floorplan_views import bp as floorplan_bp
     from hub.spaces.views import bp as spaces_bp
+    from hub.usage.event_views import bp as usage_events_bp
+    from hub.usage.import_views import bp as usage_imports_bp
+    from hub.usage.views import bp as usage_bp
 
     app.register_blueprint(spaces_bp)
     app.register_blueprint(spaces_admin_bp)
@@ -50,6 +53,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(finance_bp)
+    app.register_blueprint(usage_bp)
+    app.register_blueprint(usage_events_bp)
+    app.register_blueprint(usage_imports_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 
@@ -64,7 +70,9 @@ def _import_models() -> None:
     import hub.accounts.models
     import hub.booking.models
     import hub.finance.models
-    import hub.spaces.models  # noqa: F401
+    import hub.spaces.models
+    import hub.usage.models
+    import hub.usage.rollup  # noqa: F401  (keeps the usage roll-up current on every write)
 
 
 def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:

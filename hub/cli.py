@@ -27,6 +27,9 @@ hub_cli.add_command(token_cli)
 
 
 def init_app(app: Flask) -> None:
+    from hub.usage.cli import usage_cli
+
+    hub_cli.add_command(usage_cli)
     app.cli.add_command(hub_cli)
 
 

@@ -80,6 +80,8 @@ class User(UserMixin, Timestamps, db.Model):
     share_name: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The id an access-card system knows the person by (usage imports).
+    card_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
 
     home_organization: Mapped[Organization] = relationship(back_populates="users")
     roles: Mapped[list[HubRole]] = relationship(

@@ -96,6 +96,22 @@ def can_view_organization_finance(user: User | None, hub: Hub, org: Organization
     )
 
 
+def partner_organization_ids(user: User | None, hub: Hub) -> set[int]:
+    """The organizations the person speaks for in the hub as a partner contact."""
+    if not is_authenticated(user):
+        return set()
+    return {
+        r.organization_id
+        for r in user.roles  # type: ignore[union-attr]
+        if r.hub_id == hub.id and r.role == Role.PARTNER_CONTACT and r.organization_id
+    }
+
+
+def can_view_usage(user: User | None, hub: Hub) -> bool:
+    """Admins see all of a hub's usage; partner contacts their own and the hub's totals."""
+    return can_admin_hub(user, hub) or bool(partner_organization_ids(user, hub))
+
+
 def administered_hub(slug: str) -> Hub:
     """The hub in the address (404 if unknown), if the current person administers it (403)."""
     from flask_login import current_user

@@ -51,6 +51,7 @@ bp.record(_register_converters)
 from hub.api import (  # noqa: E402
     auth,
     bookings,
+    events,
     finance,
     hubs,
     me,
@@ -58,6 +59,8 @@ from hub.api import (  # noqa: E402
     openapi,
     organizations,
     spaces,
+    usage,
+    usage_imports,
     users,
 )
 
@@ -65,6 +68,7 @@ __all__ = [
     "auth",
     "bookings",
     "bp",
+    "events",
     "finance",
     "hubs",
     "me",
@@ -72,5 +76,7 @@ __all__ = [
     "openapi",
     "organizations",
     "spaces",
+    "usage",
+    "usage_imports",
     "users",
 ]

@@ -42,6 +42,12 @@ class Hub(Timestamps, db.Model):
     allow_non_member_bookings: Mapped[bool] = mapped_column(default=False)
     # Quota for organizations with a guest membership (or none): desk- and cell-days a week.
     guest_days_per_week: Mapped[int | None]
+    # Usage: personal details older than this are anonymized; partners never see
+    # another agency's figures for fewer people than the minimum group size.
+    # (Both at least 1, checked by the service: adding a CHECK on SQLite would
+    # rebuild the table, and with foreign keys on that cascades.)
+    retention_months: Mapped[int] = mapped_column(default=13, server_default="13")
+    min_group_size: Mapped[int] = mapped_column(default=5, server_default="5")
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="hub", cascade="all, delete-orphan", order_by="OpeningHours.weekday"

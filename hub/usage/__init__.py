@@ -1,0 +1,1 @@
+"""Usage facts, events, occupancy and per-agency reports, imports and retention."""

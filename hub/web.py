@@ -127,6 +127,8 @@ def navigation() -> dict[str, Any]:
         return {"nav_items": items}
     if current_user.is_authenticated:
         items.append(("booking.my_bookings", _("My bookings")))
+    if current_user.is_authenticated and permissions.can_view_any_usage(current_user):
+        items.append(("usage.index", _("Usage")))
     if current_user.is_authenticated and permissions.can_open_admin(current_user):
         items.append(("accounts_admin.index", _("Administration")))
     return {"nav_items": items}

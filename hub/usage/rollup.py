@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
@@ -111,6 +112,17 @@ def _changed(booking: Booking) -> bool:
     return any(state.attrs[name].history.has_changes() for name in TRACKED)
 
 
+def _seen(session: Session) -> WeakKeyDictionary[Booking, dict[str, Any]]:
+    """Values this transaction last flushed per booking: "before" for its next change.
+
+    Attribute history alone cannot tell: a column left out of the INSERT (no
+    check-in yet) is unloaded afterwards, and setting it records no old value.
+    Within the transaction the row is ours (locked or written), so what we
+    flushed is what is there; the memory is dropped at commit and rollback.
+    """
+    return session.info.setdefault("usage_seen", WeakKeyDictionary())
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
     bookings_new = [o for o in session.new if isinstance(o, Booking)]
@@ -118,14 +130,29 @@ def _after_flush(session: Session, _context: Any) -> None:
     if not bookings_new and not bookings_dirty:
         return
     cache = _OpeningCache(session)
+    seen = _seen(session)
     delta = units.Facts()
     for booking in bookings_new:
-        delta.add(units.booking_facts(cache.state(_values(booking, before=False))))
+        after = _values(booking, before=False)
+        delta.add(units.booking_facts(cache.state(after)))
+        seen[booking] = after
     for booking in bookings_dirty:
-        before = cache.state(_values(booking, before=True))
-        after = cache.state(_values(booking, before=False))
-        delta.add(units.change(before, after))
+        before = seen.get(booking) or _values(booking, before=True)
+        after = _values(booking, before=False)
+        delta.add(units.change(cache.state(before), cache.state(after)))
+        seen[booking] = after
     apply(session, delta.nonzero())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost one; savepoints end inside it
+        session.info.pop("usage_seen", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, _transaction: Any) -> None:
+    session.info.pop("usage_seen", None)
 
 
 def _insert(session: Session, table: sa.Table) -> Any:

@@ -112,6 +112,16 @@ def can_view_usage(user: User | None, hub: Hub) -> bool:
     return can_admin_hub(user, hub) or bool(partner_organization_ids(user, hub))
 
 
+def can_view_any_usage(user: User | None) -> bool:
+    """Whether the menu offers usage: system admins, hub admins and partner contacts."""
+    if not is_authenticated(user):
+        return False
+    return user.is_system_admin or any(  # type: ignore[union-attr]
+        r.role in (Role.ADMIN, Role.PARTNER_CONTACT)
+        for r in user.roles  # type: ignore[union-attr]
+    )
+
+
 def administered_hub(slug: str) -> Hub:
     """The hub in the address (404 if unknown), if the current person administers it (403)."""
     from flask_login import current_user

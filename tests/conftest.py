@@ -288,4 +288,7 @@ def person(make_user: Callable[..., User]) -> Callable[..., User]:
     return functools.partial(make_user, password=None)
 
 
+# Fixtures shared by the usage tests (a small busy hub).
+pytest_plugins = ["usage_support"]
+
 __all__ = ["PASSWORD", "HubRole", "date"]

@@ -35,6 +35,11 @@ TAGS = [
     {"name": "organizations", "description": "The shared register of organizations."},
     {"name": "memberships", "description": "Organizations' memberships and financing terms."},
     {"name": "finance", "description": "Cost items and funding."},
+    {"name": "bookings", "description": "Bookings, availability, check-in and approvals."},
+    {
+        "name": "usage",
+        "description": "Usage and occupancy, events with attendance, presence imports.",
+    },
     {"name": "users", "description": "People, invitations and roles."},
     {"name": "me", "description": "The token's user and their API tokens."},
     {"name": "meta", "description": "This document."},

@@ -43,7 +43,7 @@ install-test: $(VENV)/.installed-test
 # process, and is stopped when the server stops (Ctrl-C included).
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) hub demo
+	$(FLASK) hub demo --history
 	@$(FLASK) hub scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)

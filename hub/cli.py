@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import yaml
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -121,15 +122,44 @@ def dump_command(hub_slug: str | None, output: Path | None) -> None:
 
 
 @hub_cli.command("demo")
-def demo_command() -> None:
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Also generate a year of bookings and events up to yesterday for each demo hub "
+    "(a hub that already has bookings then is skipped).",
+)
+def demo_command(history: bool) -> None:
     """Load the demo hubs, partners and users (hub/hubfile/demo.yaml); safe to repeat."""
     from hub.hubfile import DEMO_FILE, load_text
 
+    text = DEMO_FILE.read_text(encoding="utf-8")
     with unit_of_work():
-        report = load_text(DEMO_FILE.read_text(encoding="utf-8"))
+        report = load_text(text)
     _report(report, "Demo data")
     if report.changed:
         click.echo("Log in as admin@demo.example with the password demo-admin-2026 (demo only).")
+    if history:
+        _demo_history([hub["slug"] for hub in yaml.safe_load(text)["hubs"]])
+
+
+def _demo_history(slugs: list[str]) -> None:
+    from hub.database import begin_write
+    from hub.usage.history import demo_history
+
+    with unit_of_work():
+        begin_write(db.session())
+        results = demo_history(slugs)
+    for result in results:
+        if result.bookings is None:
+            click.echo(
+                f"{result.slug}: already has bookings from {result.first} to {result.last}; "
+                "no history made."
+            )
+        else:
+            click.echo(
+                f"{result.slug}: made {result.bookings} bookings from {result.first} "
+                f"to {result.last}."
+            )
 
 
 # --- people -------------------------------------------------------------------------

@@ -34,9 +34,19 @@ def release_no_shows() -> int:
     return len(released)
 
 
+def anonymize_usage() -> int:
+    """Clear personal details in usage older than each hub's retention period."""
+    from hub.usage import retention
+
+    anonymized = retention.anonymize_expired()
+    db.session.commit()
+    return anonymized
+
+
 # id -> (function, trigger arguments)
 JOBS: dict[str, tuple[Callable[[], int], dict[str, object]]] = {
     "release_no_shows": (release_no_shows, {"trigger": "interval", "minutes": 5}),
+    "anonymize_usage": (anonymize_usage, {"trigger": "cron", "hour": 3, "minute": 15}),
 }
 
 

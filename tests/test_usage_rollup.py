@@ -134,3 +134,20 @@ def test_daylight_saving_day_counts_every_minute_once(app, make_hub, make_space,
     hours = snapshot()["hours"]
     # 01:30-02:00 CET, then 03:00-04:00 and 04:00-04:30 CEST: 120 minutes in all.
     assert [(h, m) for _d, h, _k, m, _u in hours] == [(1, 30), (3, 60), (4, 30)]
+
+
+def test_changes_in_the_same_transaction_and_after_expiry_are_counted(
+    app, make_hub, make_space, make_user
+):
+    hub = make_hub()
+    desk, cell = make_space(hub, kind="desk"), make_space(hub, kind="cell")
+    kari, ola = make_user(), make_user()
+    # A drop-in books and checks in within one unit of work.
+    service.drop_in(kari, desk, now=OPENS + timedelta(hours=1))
+    booking = service.create_booking(ola, cell, OPENS, OPENS + timedelta(hours=8), now=BEFORE)
+    db.session.commit()
+    # After the commit the booking is expired; set a column without reading it first.
+    booking.checked_in_at = OPENS
+    db.session.commit()
+    used = {row[1]: row[6] for row in snapshot()["days"]}
+    assert used == {desk.id: 2, cell.id: 2}

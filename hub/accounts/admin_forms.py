@@ -228,6 +228,15 @@ class UserEditForm(FlaskForm):
             "The person may bill bookings to these projects as well as to the home organization."
         ),
     )
+    card_id = StringField(
+        _l("Access card id"),
+        validators=[Optional(), _length(64)],
+        description=_l(
+            "The id the hub's access-card system knows the person by, for presence imports. "
+            "Leave empty if the person has no card."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
 
 
 class GrantRoleForm(FlaskForm):

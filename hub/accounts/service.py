@@ -121,7 +121,9 @@ def _save_organization(org: Organization, values: Mapping[str, Any]) -> Organiza
 
 USER_FIELDS = frozenset(
     {"email", "name", "home_organization_id", "language", "share_name", "active", "is_system_admin"}
+    | {"card_id"}
 )
+CARD_ID_MAX_LENGTH = 64
 
 
 def normalize_email(email: str) -> str:
@@ -175,6 +177,8 @@ def _save_user(user: User, values: Mapping[str, Any], password: str | None = Non
             errors.add("home_organization_id", _("Choose the person's home organization."))
     if "language" in changes:
         changes["language"] = checked_enum(Language, changes["language"], "language", errors)
+    if "card_id" in changes:
+        changes["card_id"] = _checked_card_id(changes["card_id"], user, errors)
     if password is not None:
         _check_password(password, errors)
     projects = None
@@ -193,6 +197,24 @@ def _save_user(user: User, values: Mapping[str, Any], password: str | None = Non
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _checked_card_id(value: Any, user: User, errors: FieldErrors) -> str | None:
+    """The access-card id trimmed, None when blank; unique among people."""
+    card_id = _blank_to_none(value)
+    if card_id is None:
+        return None
+    if not isinstance(card_id, str):
+        errors.add("card_id", _("Give the card id as text."))
+    elif len(card_id) > CARD_ID_MAX_LENGTH:
+        errors.add("card_id", _("Write at most %(max)d characters.", max=CARD_ID_MAX_LENGTH))
+    elif db.session.scalar(
+        sa.select(User.id).where(
+            User.card_id == card_id, User.id != user.id if user.id else sa.true()
+        )
+    ):
+        errors.add("card_id", _("This card id is already used by another person."))
+    return card_id
 
 
 PROFILE_FIELDS = frozenset({"name", "language", "share_name"})

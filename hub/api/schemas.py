@@ -35,6 +35,7 @@ from hub.accounts.models import Language, MembershipKind, OrganizationKind, Role
 from hub.booking.models import BookingSource, BookingStatus
 from hub.finance.models import CostCategory, FundingKind
 from hub.spaces.models import SpaceKind
+from hub.usage.models import EventKind
 
 INT32 = 2**31 - 1
 INT64 = 2**63 - 1
@@ -162,6 +163,14 @@ class HubCreate(Body):
     checkin_grace_minutes: Count = 60
     release_no_shows: bool = True
     allow_non_member_bookings: bool = False
+    retention_months: Count = Field(
+        default=13,
+        description="Personal details in usage older than this are anonymized (1-120).",
+    )
+    min_group_size: Count = Field(
+        default=5,
+        description="Partners see no other agency's figures for fewer people (1-100).",
+    )
     opening_hours: WeeklyHours | None = Field(
         default=None, description="Left out: Monday to Friday 08:00-16:00."
     )
@@ -187,6 +196,8 @@ class Hub(Out):
     checkin_grace_minutes: int
     release_no_shows: bool
     allow_non_member_bookings: bool
+    retention_months: int
+    min_group_size: int
     opening_hours: WeeklyHours
     created_at: datetime
     updated_at: datetime
@@ -428,6 +439,11 @@ class User(Out):
     last_login_at: datetime | None
     created_at: datetime
     roles: list[HubRole] = Field(description="Roles in the hubs the caller may see.")
+    card_id: str | None = Field(
+        default=None,
+        description="The access-card id usage imports know the person by; only shown to "
+        "administrators who manage the person, null otherwise.",
+    )
 
 
 class UserUpdate(PatchBody):
@@ -442,6 +458,11 @@ class UserUpdate(PatchBody):
     is_system_admin: bool = Field(default=None, description="Only a system admin may change it.")
     project_organization_ids: list[Id] = Field(
         default=None, description="Replaces the projects the person works for."
+    )
+    card_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The access-card id (unique); null or empty removes it.",
     )
 
 
@@ -683,3 +704,114 @@ class SpaceAvailability(Out):
 
     space: AvailabilitySpace
     days: list[AvailabilityDay]
+
+
+# --- events --------------------------------------------------------------------------
+
+
+class EventAttendanceInput(Body):
+    """How many people came from one organization."""
+
+    organization_id: Id
+    attendees: Count = Field(description="A whole number, one or more.")
+
+
+class EventCreate(Body):
+    kind: EventKind
+    title: str = Field(max_length=200)
+    on_date: date
+    space_id: Id | None = Field(default=None, description="A space of the hub; null for none.")
+    attendance: list[EventAttendanceInput] = Field(
+        default=[], description="One row per organization; on update the whole list is replaced."
+    )
+
+
+EventUpdate = partial(EventCreate, "EventUpdate")
+
+
+class EventAttendance(Out):
+    organization_id: int
+    organization_name: str
+    attendees: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        return {
+            "organization_id": data.organization_id,
+            "organization_name": data.organization.name,
+            "attendees": data.attendees,
+        }
+
+
+class Event(Out):
+    """A gathering in the hub (faglunsj, fagsamling, workshop, meeting) with attendance."""
+
+    id: int
+    hub_id: int
+    kind: EventKind
+    title: str
+    on_date: date
+    space_id: int | None
+    attendance: list[EventAttendance]
+    total_attendees: int
+    created_by_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventQuery(Query):
+    """``GET /hubs/{slug}/events``: events from ``from`` through ``to`` (inclusive dates)."""
+
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+
+
+# --- usage imports -------------------------------------------------------------------
+
+from hub.usage.models import ImportStatus  # noqa: E402
+
+
+class UsageImportCreate(Body):
+    """A CSV file of presence lines, sent as JSON text (see docs/usage-import.md)."""
+
+    filename: str = Field(default="import.csv", max_length=200)
+    content: str = Field(
+        max_length=10 * 1024 * 1024,
+        description="The CSV text: a header line, then one line per presence "
+        "(time, email or card, optionally hub and space). At most 10 MB.",
+    )
+
+
+class UsageImportProblem(Out):
+    line: int = Field(description="The physical line number in the file; the header is line 1.")
+    reason: str
+
+
+class UsageImportSummary(Out):
+    id: int
+    hub_id: int
+    filename: str
+    status: ImportStatus
+    good_lines: int
+    bad_lines: int
+    created_by_id: int | None
+    created_at: datetime
+    imported_at: datetime | None
+
+
+class UsageImportReport(UsageImportSummary):
+    """An import with its report; the report is there only while it is previewed."""
+
+    already_counted: int | None = Field(
+        description="Lines skipped because a checked-in booking or an earlier import "
+        "already counts that person, day and space (null once imported or discarded)."
+    )
+    records: int | None = Field(
+        description="Presence records the good lines become (null once imported or discarded)."
+    )
+    problems: list[UsageImportProblem] = Field(
+        description="Every bad line with its reason, while previewed; empty afterwards."
+    )

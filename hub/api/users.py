@@ -20,8 +20,13 @@ TAG = "users"
 
 
 def user_out(user: User, *, all_roles: bool = False) -> s.User:
-    """A person with the roles the caller may see: all for system admins and oneself."""
+    """A person with the roles the caller may see: all for system admins and oneself.
+
+    The card id is personal and only for administrators who manage the person.
+    """
     out = s.User.model_validate(user)
+    if not permissions.can_manage_user(current_user, user):
+        out = out.model_copy(update={"card_id": None})
     if all_roles or permissions.can_manage_installation(current_user):
         return out
     visible = permissions.admin_hub_ids(current_user)

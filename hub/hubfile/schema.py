@@ -144,6 +144,8 @@ class HubIn(Item):
     checkin_grace_minutes: int = 60
     release_no_shows: bool = True
     allow_non_member_bookings: bool = False
+    retention_months: int = 13
+    min_group_size: int = 5
     # weekday name -> "HH:MM-HH:MM", or "closed"/null; a weekday left out is closed.
     opening_hours: dict[str, str | None] | None = None
     closures: list[ClosureIn] = []

@@ -16,13 +16,14 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Field,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import Email, InputRequired, Length, Optional, StopValidation
 
 from hub.forms import select_choices
 from hub.spaces.labels import SPACE_KIND_LABELS, WEEKDAY_LABELS
@@ -32,16 +33,42 @@ DATE_MESSAGE = _l("Give a date like 2025-01-31.")
 TIME_MESSAGE = _l("Give a time like 08:00.")
 
 
+def kept_if_left_out(_form: Any, field: Field) -> None:
+    """Required when the form sends the field; a post without it keeps the current value.
+
+    For settings added after the form was first published: an older page (or a
+    script) that does not know the field does not reset it.
+    """
+    if not field.raw_data:
+        field.errors[:] = []
+        raise StopValidation()
+    if not str(field.raw_data[0]).strip():
+        raise StopValidation(WHOLE_NUMBER_MESSAGE)
+
+
+kept_if_left_out.field_flags = {"required": True}  # type: ignore[attr-defined]
+
+
 def whole_number(
-    label: Any, description: Any = "", required: bool = True, minimum: int = 0
+    label: Any,
+    description: Any = "",
+    required: bool = True,
+    minimum: int = 0,
+    maximum: int | None = None,
+    validator: Any = None,
 ) -> IntegerField:
     """An integer input with our own message for text that is not a number."""
+    render_kw: dict[str, Any] = {"min": minimum, "inputmode": "numeric"}
+    if maximum is not None:
+        render_kw["max"] = maximum
+    if validator is None:
+        validator = InputRequired(WHOLE_NUMBER_MESSAGE) if required else Optional()
     return IntegerField(
         label,
-        validators=[InputRequired(WHOLE_NUMBER_MESSAGE) if required else Optional()],
+        validators=[validator],
         invalid_value_message=WHOLE_NUMBER_MESSAGE,
         description=description,
-        render_kw={"min": minimum, "inputmode": "numeric"},
+        render_kw=render_kw,
     )
 
 
@@ -163,6 +190,27 @@ class HubForm(HubDetailsForm):
             "desk or cell days a week together (a half day counts half). Empty means no limit."
         ),
         required=False,
+    )
+    retention_months = whole_number(
+        _l("Keep personal details in usage for (months)"),
+        _l(
+            "After this many months, bookings and presence no longer say who it was; the "
+            "organization, space and time stay, so reports and cost splits do not change. "
+            "From 1 to 120."
+        ),
+        minimum=1,
+        maximum=120,
+        validator=kept_if_left_out,
+    )
+    min_group_size = whole_number(
+        _l("Smallest group shown to partners"),
+        _l(
+            "Partner contacts do not see another organization's figures when fewer people "
+            "than this are behind them. From 1 to 100."
+        ),
+        minimum=1,
+        maximum=100,
+        validator=kept_if_left_out,
     )
 
 

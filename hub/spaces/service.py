@@ -34,7 +34,10 @@ HUB_FIELDS = frozenset(
     {"slug", "name", "municipality", "address", "timezone", "description", "contact_email"}
     | set(RULE_FIELDS)
     | {"release_no_shows", "allow_non_member_bookings", "guest_days_per_week"}
+    | {"retention_months", "min_group_size"}
 )
+# Usage settings: (smallest, largest) allowed value.
+USAGE_LIMITS = {"retention_months": (1, 120), "min_group_size": (1, 100)}
 SPACE_FIELDS = frozenset(
     {
         "name",
@@ -70,7 +73,7 @@ def create_hub(
     values: Mapping[str, Any], weekly_hours: Mapping[int, tuple[time, time]] | None = None
 ) -> Hub:
     hub = Hub(timezone="Europe/Oslo", address="")
-    for field in (*RULE_FIELDS, "release_no_shows", "allow_non_member_bookings"):
+    for field in (*RULE_FIELDS, "release_no_shows", "allow_non_member_bookings", *USAGE_LIMITS):
         setattr(hub, field, Hub.__table__.c[field].default.arg)
     _save_hub(hub, values)
     set_opening_hours(hub, opening.DEFAULT_WEEKLY_HOURS if weekly_hours is None else weekly_hours)
@@ -114,6 +117,14 @@ def _save_hub(hub: Hub, values: Mapping[str, Any]) -> Hub:
         errors.add(
             "guest_days_per_week", _("Give a whole number, zero or more, or leave it empty.")
         )
+    for field, (low, high) in USAGE_LIMITS.items():
+        if field in changes:
+            value = changes[field]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                errors.add(
+                    field,
+                    _("Give a whole number from %(low)d to %(high)d.", low=low, high=high),
+                )
     if changes.get("booking_horizon_days") == 0:
         errors.add("booking_horizon_days", _("People must be able to book at least one day ahead."))
     for key in ("description", "contact_email", "address"):

@@ -174,38 +174,29 @@ def _upsert_add(
     session.connection().execute(stmt, rows)
 
 
+# table, its key columns, its counter columns
+_TABLES: tuple[tuple[sa.Table, tuple[str, ...], tuple[str, ...]], ...] = (
+    (UsageDay.__table__, ("hub_id", "day", "space_id", "organization_id"), units.DAY_COLUMNS),
+    (UsageHour.__table__, ("hub_id", "day", "hour", "kind"), units.HOUR_COLUMNS),
+    (PresenceDay.__table__, ("hub_id", "day", "organization_id", "user_id"), ("sources",)),
+)
+
+
 def apply(session: Session, facts: units.Facts) -> None:
     """Add the facts to the roll-up tables (negative counts subtract)."""
-    day_keys = ("hub_id", "day", "space_id", "organization_id")
-    _upsert_add(
-        session,
-        UsageDay.__table__,
-        day_keys,
-        [
-            dict(zip(day_keys, key, strict=True)) | dict(zip(units.DAY_COLUMNS, v, strict=True))
-            for key, v in facts.days.items()
-        ],
-    )
-    hour_keys = ("hub_id", "day", "hour", "kind")
-    _upsert_add(
-        session,
-        UsageHour.__table__,
-        hour_keys,
-        [
-            dict(zip(hour_keys, key, strict=True)) | dict(zip(units.HOUR_COLUMNS, v, strict=True))
-            for key, v in facts.hours.items()
-        ],
-    )
-    presence_keys = ("hub_id", "day", "organization_id", "user_id")
-    _upsert_add(
-        session,
-        PresenceDay.__table__,
-        presence_keys,
-        [
-            dict(zip(presence_keys, key, strict=True)) | {"sources": count}
-            for key, count in facts.presence.items()
-        ],
-    )
+    presence = {key: [count] for key, count in facts.presence.items()}
+    for (table, keys, counters), rows in zip(
+        _TABLES, (facts.days, facts.hours, presence), strict=True
+    ):
+        _upsert_add(
+            session,
+            table,
+            keys,
+            [
+                dict(zip(keys, key, strict=True)) | dict(zip(counters, values, strict=True))
+                for key, values in rows.items()
+            ],
+        )
 
 
 def record_state(record: UsageRecord, kind: str | None) -> units.RecordState:

@@ -82,8 +82,10 @@ screenshot: install-test
 clean:
 	rm -rf build .pytest_cache .ruff_cache
 
-# Booking benchmarks (issue 3, Speed): HTTP under gunicorn and a week's availability with
-# 10k and 1M bookings, on SQLite and PostgreSQL; 2.5-7 minutes. See bench/README.md.
+# Benchmarks (issues 3 and 4, Speed): booking over HTTP under gunicorn, a week's availability
+# with 10k and 1M bookings, and usage reports over a busy hub's year of 100k and 1M bookings,
+# on SQLite and PostgreSQL; about 9-14 minutes. See bench/README.md.
+# One of them: make bench BENCH_ARGS="--only usage".
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--backends sqlite --requests 500".
 .PHONY: bench
 bench: install

@@ -1,10 +1,12 @@
-"""`python -m bench`: both booking benchmarks on SQLite and PostgreSQL, one table each.
+"""`python -m bench`: the booking and usage benchmarks on SQLite and PostgreSQL, one table each.
 
     python -m bench                         # everything (what `make bench` runs)
     python -m bench --only booking          # only the HTTP benchmark
     python -m bench --only availability     # only the availability benchmark
+    python -m bench --only usage            # only the usage-report benchmark (issue 4)
     python -m bench --backends sqlite       # one database
     python -m bench --requests 500 --big 100000   # a quicker, smaller run
+    python -m bench --only usage --usage-sizes 10000,100000 --usage-runs 3
 
 PostgreSQL comes from HUB_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres); without a reachable server its
@@ -24,7 +26,7 @@ from bench.common import BACKENDS, machine_summary, postgres_available
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=("booking", "availability"))
+    parser.add_argument("--only", choices=("booking", "availability", "usage"))
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--requests", type=int, default=2000, help="measured POSTs per endpoint")
     parser.add_argument("--concurrency", type=int, default=16, help="client threads")
@@ -39,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=10_000, help="bookings, first size")
     parser.add_argument("--big", type=int, default=1_000_000, help="bookings, second size")
     parser.add_argument("--runs", type=int, default=15, help="timed availability runs (median)")
+    parser.add_argument(
+        "--usage-sizes",
+        default="100000,1000000",
+        help="usage benchmark: bookings in the hub's year, small and big (at most 1,010,868)",
+    )
+    parser.add_argument("--usage-runs", type=int, default=5, help="timed usage runs (median)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)
 
@@ -46,13 +54,19 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(backends) - set(BACKENDS)
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    try:
+        usage_small, usage_big = (int(n.replace("_", "")) for n in args.usage_sizes.split(","))
+    except ValueError:
+        parser.error("--usage-sizes takes two numbers, like 100000,1000000")
+    if not 0 < usage_small < usage_big:
+        parser.error("--usage-sizes: the second size must be larger than the first")
     skipped = []
     if "postgresql" in backends and (reason := postgres_available()):
         backends.remove("postgresql")
         skipped.append(f"postgresql skipped: {reason}")
 
     began = time.monotonic()
-    print("Hub booking benchmarks (issue 3, Speed)")
+    print("Hub benchmarks (issues 3 and 4, Speed)")
     for line in machine_summary():
         print("  " + line)
     for line in skipped:
@@ -88,6 +102,18 @@ def main(argv: list[str] | None = None) -> int:
                 availability_bench.bench_backend(backend, args.small, args.big, args.runs)
             )
         sections.append(availability_bench.report(results, args.small, args.big, args.runs))
+
+    if args.only in (None, "usage"):
+        from bench import usage_bench
+
+        usage_results = []
+        for backend in backends:
+            print(f"\n[usage] {backend}: seeding {usage_small:,} then {usage_big:,} ...")
+            sys.stdout.flush()
+            usage_results.append(
+                usage_bench.bench_backend(backend, usage_small, usage_big, args.usage_runs)
+            )
+        sections.append(usage_bench.report(usage_results, args.usage_runs))
 
     print()
     print("=" * 100)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -245,6 +245,19 @@ def load(engine: sa.Engine, rows: Iterator[tuple], count: int) -> int:
 
 def _copy_postgresql(engine: sa.Engine, rows: Iterator[tuple]) -> int:
     created = CREATED.isoformat()
+    return _copy_lines(
+        engine,
+        COLUMNS,
+        (
+            f"{hub_id}\t{space_id}\t{user_id}\t{org_id}\t{start.isoformat()}\t"
+            f"{end.isoformat()}\t{status}\tweb\t0\t{created}\t{created}\n"
+            for hub_id, space_id, user_id, org_id, start, end, status in rows
+        ),
+    )
+
+
+def _copy_lines(engine: sa.Engine, columns: Sequence[str], lines: Iterable[str]) -> int:
+    """COPY text lines into bookings in one transaction; returns how many were written."""
     written = 0
     raw = engine.raw_connection()
     try:
@@ -252,14 +265,11 @@ def _copy_postgresql(engine: sa.Engine, rows: Iterator[tuple]) -> int:
         # Skip the foreign-key triggers for this load only (the ids come from the frame);
         # the exclusion constraint is not a trigger and still checks every row.
         cursor.execute("SET LOCAL session_replication_role = replica")
-        statement = f"COPY bookings ({', '.join(COLUMNS)}) FROM STDIN"
+        statement = f"COPY bookings ({', '.join(columns)}) FROM STDIN"
         with cursor.copy(statement) as copy:  # type: ignore[attr-defined]
             buffer = io.StringIO()
-            for hub_id, space_id, user_id, org_id, start, end, status in rows:
-                buffer.write(
-                    f"{hub_id}\t{space_id}\t{user_id}\t{org_id}\t{start.isoformat()}\t"
-                    f"{end.isoformat()}\t{status}\tweb\t0\t{created}\t{created}\n"
-                )
+            for line in lines:
+                buffer.write(line)
                 written += 1
                 if written % 50_000 == 0:
                     copy.write(buffer.getvalue())
@@ -273,38 +283,44 @@ def _copy_postgresql(engine: sa.Engine, rows: Iterator[tuple]) -> int:
 
 def _executemany_sqlite(engine: sa.Engine, rows: Iterator[tuple]) -> int:
     created = _sqlite_instant(CREATED)
+    return _insert_sqlite(
+        engine,
+        COLUMNS,
+        (
+            (
+                hub_id,
+                space_id,
+                user_id,
+                org_id,
+                _sqlite_instant(start),
+                _sqlite_instant(end),
+                status,
+                "web",
+                0,
+                created,
+                created,
+            )
+            for hub_id, space_id, user_id, org_id, start, end, status in rows
+        ),
+    )
+
+
+def _insert_sqlite(engine: sa.Engine, columns: Sequence[str], params: Iterable[tuple]) -> int:
+    """One executemany into bookings in one transaction, the overlap triggers dropped meanwhile."""
     raw = engine.raw_connection()
     try:
         dbapi = raw.driver_connection
         triggers = dbapi.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'bookings'"
         ).fetchall()
-        placeholders = ", ".join("?" for _ in COLUMNS)
-        insert = f"INSERT INTO bookings ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+        placeholders = ", ".join("?" for _ in columns)
+        insert = f"INSERT INTO bookings ({', '.join(columns)}) VALUES ({placeholders})"
         # Our engine listener put the connection in autocommit mode; one explicit transaction.
         dbapi.execute("BEGIN IMMEDIATE")
         try:
             for name, _sql in triggers:
                 dbapi.execute(f'DROP TRIGGER "{name}"')
-            cursor = dbapi.executemany(
-                insert,
-                (
-                    (
-                        hub_id,
-                        space_id,
-                        user_id,
-                        org_id,
-                        _sqlite_instant(start),
-                        _sqlite_instant(end),
-                        status,
-                        "web",
-                        0,
-                        created,
-                        created,
-                    )
-                    for hub_id, space_id, user_id, org_id, start, end, status in rows
-                ),
-            )
+            cursor = dbapi.executemany(insert, params)
             written = cursor.rowcount
             for _name, sql in triggers:
                 dbapi.execute(sql)
@@ -315,6 +331,34 @@ def _executemany_sqlite(engine: sa.Engine, rows: Iterator[tuple]) -> int:
     finally:
         raw.close()
     return written
+
+
+def load_rows(engine: sa.Engine, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Append rows given in ``columns`` order (ints, strings, datetimes, None) to bookings,
+    the same way as ``load``; for generators with other columns (bench/usage_bench.py)."""
+    if engine.dialect.name == "postgresql":
+        return _copy_lines(
+            engine,
+            columns,
+            ("\t".join(_copy_text(value) for value in row) + "\n" for row in rows),
+        )
+    return _insert_sqlite(
+        engine,
+        columns,
+        (tuple(_sqlite_value(value) for value in row) for row in rows),
+    )
+
+
+def _copy_text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _sqlite_value(value: object) -> object:
+    return _sqlite_instant(value) if isinstance(value, datetime) else value
 
 
 def settle(engine: sa.Engine) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from hub.accounts.models import Organization
 from hub.extensions import db
@@ -26,7 +27,7 @@ from hub.spaces import opening
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub, Space, SpaceKind
 from hub.usage import units
-from hub.usage.models import Event, PresenceDay, UsageDay, UsageHour
+from hub.usage.models import Event, EventAttendance, PresenceDay, UsageDay, UsageHour
 
 GroupBy = Literal["organization", "space", "kind", "day"]
 GROUPS: tuple[GroupBy, ...] = ("organization", "space", "kind", "day")
@@ -457,6 +458,7 @@ def events_in(hub: Hub, first: date, last: date) -> list[Event]:
     return list(
         db.session.scalars(
             sa.select(Event)
+            .options(selectinload(Event.attendance).joinedload(EventAttendance.organization))
             .where(Event.hub_id == hub.id, Event.on_date >= first, Event.on_date <= last)
             .order_by(Event.on_date, Event.id)
         )

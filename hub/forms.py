@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,6 +46,33 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
             field.errors = [*list(field.errors), *messages]
         else:
             form.form_errors.extend(messages)
+
+
+T = TypeVar("T")
+
+
+def save_submitted(
+    form: FlaskForm,
+    save: Callable[[], T],
+    on_errors: Callable[[ValidationFailed], None] | None = None,
+) -> T | None:
+    """Validate a submitted form, then let one service call save it.
+
+    Returns what ``save`` returned (the saved row), or None when nothing was
+    saved: not submitted, the form's own checks failed, or the service refused
+    with ``ValidationFailed``, whose field errors are then next to the fields
+    (``on_errors`` places them for forms with their own field layout).
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        return save()
+    except ValidationFailed as exc:
+        if on_errors is None:
+            apply_errors(form, exc)
+        else:
+            on_errors(exc)
+        return None
 
 
 def form_errors(form: FlaskForm) -> list[tuple[str, str, str]]:

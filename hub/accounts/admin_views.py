@@ -21,7 +21,7 @@ from hub.accounts.admin_forms import (
 from hub.accounts.models import HubRole, Membership, Organization, OrganizationKind, User
 from hub.errors import NotFound, ValidationFailed
 from hub.extensions import db
-from hub.forms import apply_errors, form_status, form_values
+from hub.forms import apply_errors, form_status, form_values, save_submitted
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub
 
@@ -80,17 +80,17 @@ def organization_list() -> str:
 
 def _organization_form(org: Organization | None) -> Page:
     form = OrganizationForm(obj=org)
-    if form.validate_on_submit():
-        try:
-            if org is None:
-                org = service.create_organization(form_values(form))
-            else:
-                service.update_organization(org, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("%(name)s is saved.", name=org.name), "success")
-            return redirect(url_for("accounts_admin.organization_list"))
+    saved = save_submitted(
+        form,
+        lambda: (
+            service.create_organization(form_values(form))
+            if org is None
+            else service.update_organization(org, form_values(form))
+        ),
+    )
+    if saved:
+        flash(_("%(name)s is saved.", name=saved.name), "success")
+        return redirect(url_for("accounts_admin.organization_list"))
     title = _("New organization") if org is None else _("Edit %(name)s", name=org.name)
     return render_template(
         "admin/organization_form.html", form=form, organization=org, title=title
@@ -186,14 +186,9 @@ def user_edit(user_id: int) -> Page:
         del form.is_system_admin
     if not permissions.can_change_email(current_user, user):
         del form.email
-    if form.validate_on_submit():
-        try:
-            service.update_user(user, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("%(name)s is saved.", name=user.name), "success")
-            return redirect(url_for("accounts_admin.user_list"))
+    if save_submitted(form, lambda: service.update_user(user, form_values(form))):
+        flash(_("%(name)s is saved.", name=user.name), "success")
+        return redirect(url_for("accounts_admin.user_list"))
     roles = sorted(user.roles, key=lambda r: (r.hub.name, r.role.value))
     return render_template(
         "admin/user_form.html",
@@ -274,17 +269,17 @@ def membership_list(slug: str) -> str:
 def _membership_form(hub: Hub, membership: Membership | None) -> Page:
     form = MembershipForm(obj=membership)
     form.organization_id.choices = _org_choices()
-    if form.validate_on_submit():
-        try:
-            if membership is None:
-                service.create_membership(hub, form_values(form))
-            else:
-                service.update_membership(membership, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The membership is saved."), "success")
-            return redirect(url_for("accounts_admin.membership_list", slug=hub.slug))
+    saved = save_submitted(
+        form,
+        lambda: (
+            service.create_membership(hub, form_values(form))
+            if membership is None
+            else service.update_membership(membership, form_values(form))
+        ),
+    )
+    if saved:
+        flash(_("The membership is saved."), "success")
+        return redirect(url_for("accounts_admin.membership_list", slug=hub.slug))
     if membership is None:
         title = _("New membership in %(hub)s", hub=hub.name)
     else:

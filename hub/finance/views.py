@@ -12,12 +12,12 @@ from werkzeug.wrappers import Response
 
 from hub.accounts import permissions
 from hub.accounts.service import get_or_404
-from hub.errors import NotFound, ValidationFailed
+from hub.errors import NotFound
 from hub.finance import service
 from hub.finance.forms import CostItemForm, FundingForm
 from hub.finance.labels import COST_CATEGORY_LABELS, FUNDING_KIND_LABELS
 from hub.finance.models import CostItem, Funding
-from hub.forms import apply_errors, form_status, form_values
+from hub.forms import form_status, form_values, save_submitted
 from hub.spaces.models import Hub
 
 bp = Blueprint("finance", __name__, url_prefix="/admin/hubs/<slug>")
@@ -67,14 +67,9 @@ def cost_list(slug: str) -> Page:
 def cost_new(slug: str) -> Page:
     hub = permissions.administered_hub(slug)
     form = CostItemForm()
-    if form.validate_on_submit():
-        try:
-            item = service.create_cost_item(hub, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The cost item %(name)s has been added.", name=item.description), "success")
-            return redirect(url_for(".cost_list", slug=hub.slug))
+    if item := save_submitted(form, lambda: service.create_cost_item(hub, form_values(form))):
+        flash(_("The cost item %(name)s has been added.", name=item.description), "success")
+        return redirect(url_for(".cost_list", slug=hub.slug))
     return render_template(
         "finance/cost_form.html", hub=hub, form=form, item=None, title=_("New cost item")
     ), form_status(form)
@@ -86,14 +81,9 @@ def cost_edit(slug: str, item_id: int) -> Page:
     hub = permissions.administered_hub(slug)
     item = _of_hub(CostItem, item_id, hub)
     form = CostItemForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            service.update_cost_item(item, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The cost item %(name)s has been saved.", name=item.description), "success")
-            return redirect(url_for(".cost_list", slug=hub.slug))
+    if save_submitted(form, lambda: service.update_cost_item(item, form_values(form))):
+        flash(_("The cost item %(name)s has been saved.", name=item.description), "success")
+        return redirect(url_for(".cost_list", slug=hub.slug))
     return render_template(
         "finance/cost_form.html",
         hub=hub,
@@ -122,14 +112,9 @@ def cost_delete(slug: str, item_id: int) -> Response:
 def funding_new(slug: str) -> Page:
     hub = permissions.administered_hub(slug)
     form = FundingForm()
-    if form.validate_on_submit():
-        try:
-            funding = service.create_funding(hub, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The funding from %(name)s has been added.", name=funding.source), "success")
-            return redirect(url_for(".cost_list", slug=hub.slug))
+    if funding := save_submitted(form, lambda: service.create_funding(hub, form_values(form))):
+        flash(_("The funding from %(name)s has been added.", name=funding.source), "success")
+        return redirect(url_for(".cost_list", slug=hub.slug))
     return render_template(
         "finance/funding_form.html", hub=hub, form=form, funding=None, title=_("New funding")
     ), form_status(form)
@@ -141,14 +126,9 @@ def funding_edit(slug: str, funding_id: int) -> Page:
     hub = permissions.administered_hub(slug)
     funding = _of_hub(Funding, funding_id, hub)
     form = FundingForm(obj=funding)
-    if form.validate_on_submit():
-        try:
-            service.update_funding(funding, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The funding from %(name)s has been saved.", name=funding.source), "success")
-            return redirect(url_for(".cost_list", slug=hub.slug))
+    if save_submitted(form, lambda: service.update_funding(funding, form_values(form))):
+        flash(_("The funding from %(name)s has been saved.", name=funding.source), "success")
+        return redirect(url_for(".cost_list", slug=hub.slug))
     return render_template(
         "finance/funding_form.html",
         hub=hub,

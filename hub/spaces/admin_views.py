@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from hub.accounts import permissions
 from hub.accounts.service import get_or_404
 from hub.errors import Conflict, NotFound, ValidationFailed
-from hub.forms import apply_errors, form_status, form_values
+from hub.forms import apply_errors, form_status, form_values, save_submitted
 from hub.spaces import opening, service
 from hub.spaces.forms import ClosureForm, HubDetailsForm, HubForm, OpeningHoursForm, SpaceForm
 from hub.spaces.models import Hub, HubClosure, Space
@@ -52,14 +52,9 @@ def european_timezones() -> list[str]:
 def hub_new() -> Page:
     permissions.ensure(permissions.can_manage_installation(current_user))
     form = HubDetailsForm()
-    if form.validate_on_submit():
-        try:
-            hub = service.create_hub(form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The hub %(name)s has been created.", name=hub.name), "success")
-            return redirect(url_for(".hub_overview", slug=hub.slug))
+    if hub := save_submitted(form, lambda: service.create_hub(form_values(form))):
+        flash(_("The hub %(name)s has been created.", name=hub.name), "success")
+        return redirect(url_for(".hub_overview", slug=hub.slug))
     return render_template(
         "spaces/admin_hub_new.html",
         form=form,
@@ -93,14 +88,9 @@ def hub_overview(slug: str) -> Page:
 def hub_edit(slug: str) -> Page:
     hub = permissions.administered_hub(slug)
     form = HubForm(obj=hub)
-    if form.validate_on_submit():
-        try:
-            service.update_hub(hub, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The changes to %(name)s have been saved.", name=hub.name), "success")
-            return redirect(url_for(".hub_overview", slug=hub.slug))
+    if save_submitted(form, lambda: service.update_hub(hub, form_values(form))):
+        flash(_("The changes to %(name)s have been saved.", name=hub.name), "success")
+        return redirect(url_for(".hub_overview", slug=hub.slug))
     return render_template(
         "spaces/admin_hub_edit.html",
         hub=hub,
@@ -208,14 +198,9 @@ def space_list(slug: str) -> Page:
 def space_new(slug: str) -> Page:
     hub = permissions.administered_hub(slug)
     form = SpaceForm()
-    if form.validate_on_submit():
-        try:
-            space = service.create_space(hub, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The space %(name)s has been added.", name=space.name), "success")
-            return redirect(url_for(".space_list", slug=hub.slug))
+    if space := save_submitted(form, lambda: service.create_space(hub, form_values(form))):
+        flash(_("The space %(name)s has been added.", name=space.name), "success")
+        return redirect(url_for(".space_list", slug=hub.slug))
     return render_template(
         "spaces/admin_space_form.html",
         hub=hub,
@@ -231,14 +216,9 @@ def space_edit(slug: str, space_id: int) -> Page:
     hub = permissions.administered_hub(slug)
     space = _space_of(hub, space_id)
     form = SpaceForm(obj=space)
-    if form.validate_on_submit():
-        try:
-            service.update_space(space, form_values(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The space %(name)s has been saved.", name=space.name), "success")
-            return redirect(url_for(".space_list", slug=hub.slug))
+    if save_submitted(form, lambda: service.update_space(space, form_values(form))):
+        flash(_("The space %(name)s has been saved.", name=space.name), "success")
+        return redirect(url_for(".space_list", slug=hub.slug))
     return render_template(
         "spaces/admin_space_form.html",
         hub=hub,

@@ -14,8 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from hub.accounts import permissions
 from hub.accounts import service as accounts
 from hub.accounts.admin_forms import CHOOSE, NONE_CHOSEN
-from hub.errors import ValidationFailed
-from hub.forms import form_status
+from hub.forms import form_status, save_submitted
 from hub.spaces.labels import SPACE_KIND_LABELS
 from hub.spaces.models import Hub, Space, SpaceKind
 from hub.usage import events as service
@@ -82,14 +81,14 @@ def event_list(slug: str) -> Page:
 def event_new(slug: str) -> Page:
     hub = permissions.administered_hub(slug)
     form = _prepared(event_form(rows_in(request.form)), hub, None)
-    if form.validate_on_submit():
-        try:
-            event = service.create_event(hub, form.event_values(), current_user)
-        except ValidationFailed as exc:
-            form.apply_errors(exc)
-        else:
-            flash(_("The event %(name)s has been added.", name=event.title), "success")
-            return redirect(url_for(".event_list", slug=hub.slug))
+    event = save_submitted(
+        form,
+        lambda: service.create_event(hub, form.event_values(), current_user),
+        form.apply_errors,
+    )
+    if event:
+        flash(_("The event %(name)s has been added.", name=event.title), "success")
+        return redirect(url_for(".event_list", slug=hub.slug))
     return render_template(
         "usage/event_form.html", hub=hub, form=form, event=None, title=_("New event")
     ), form_status(form)
@@ -105,14 +104,12 @@ def event_edit(slug: str, event_id: int) -> Page:
     form = _prepared(event_form(rows, obj=event), hub, event)
     if request.method == "GET":
         form.fill_attendance(saved)
-    if form.validate_on_submit():
-        try:
-            service.update_event(event, form.event_values())
-        except ValidationFailed as exc:
-            form.apply_errors(exc)
-        else:
-            flash(_("The event %(name)s has been saved.", name=event.title), "success")
-            return redirect(url_for(".event_list", slug=hub.slug))
+    updated = save_submitted(
+        form, lambda: service.update_event(event, form.event_values()), form.apply_errors
+    )
+    if updated:
+        flash(_("The event %(name)s has been saved.", name=event.title), "success")
+        return redirect(url_for(".event_list", slug=hub.slug))
     return render_template(
         "usage/event_form.html",
         hub=hub,

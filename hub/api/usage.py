@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from flask_login import current_user
 from pydantic import Field
@@ -14,9 +13,10 @@ from hub.api import schemas as s
 from hub.api.bookings import read_query
 from hub.api.operations import operation
 from hub.database import utcnow
+from hub.spaces import opening
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub
-from hub.usage import params, privacy, reports
+from hub.usage import dashboard, params, reports
 
 TAG = "usage"
 
@@ -91,7 +91,7 @@ class Occupancy(s.Out):
 
 def _range(hub: Hub, query: Any) -> tuple[date, date]:
     """``from``/``to`` default to the year to date in the hub's timezone."""
-    today = utcnow().astimezone(ZoneInfo(hub.timezone)).date()
+    today = opening.local_day(utcnow(), hub.timezone)
     values = {
         key: value.isoformat()
         for key, value in (("from", query.from_), ("to", query.to))
@@ -100,25 +100,15 @@ def _range(hub: Hub, query: Any) -> tuple[date, date]:
     return params.parse_range(values, date(today.year, 1, 1), today)
 
 
-def _partner_rows(
-    hub: Hub, rows: list[dict[str, Any]], first: date, last: date
-) -> tuple[list[dict[str, Any]], bool]:
+def _partner_rows(hub: Hub, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
     """What a partner contact may see: own rows, large groups, small ones merged."""
-    view = privacy.partner_view(
-        [privacy.Group(r["organization_id"], r["people"], r) for r in rows],
-        permissions.partner_organization_ids(current_user, hub),
-        hub.min_group_size,
+    view = dashboard.partner_split(
+        hub, rows, permissions.partner_organization_ids(current_user, hub)
     )
     shown = [g.row for g in view.own + view.visible]
     if view.merged and view.merged_visible:
-        merged: dict[str, Any] = {"organization_id": None, "organization": None}
-        for group in view.merged:
-            for key, value in group.row.items():
-                if key not in merged:
-                    merged[key] = merged.get(key, 0) + value
-                elif key not in ("organization_id", "organization"):
-                    merged[key] += value
-        shown.append(merged)
+        merged = dashboard.sum_rows([g.row for g in view.merged])
+        shown.append({"organization_id": None, "organization": None} | merged)
     return shown, view.totals_visible
 
 
@@ -141,7 +131,7 @@ def hub_usage(slug: str) -> Any:
     rows = reports.usage_by(hub, first, last, query.group_by)
     totals_visible = True
     if not is_admin:
-        rows, totals_visible = _partner_rows(hub, rows, first, last)
+        rows, totals_visible = _partner_rows(hub, rows)
     totals = reports.totals(hub, first, last)
     return {
         "hub": hub.slug,

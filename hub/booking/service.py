@@ -40,11 +40,11 @@ def hub_rules(hub: Hub) -> rules.HubRules:
 
 def opening_for(hub: Hub, instant: datetime) -> tuple[datetime, datetime] | None:
     """Opening hours (UTC) of the hub's local day that contains ``instant``."""
-    from zoneinfo import ZoneInfo
-
-    local_day = instant.astimezone(ZoneInfo(hub.timezone)).date()
     return opening.opening_interval(
-        local_day, spaces.weekly_hours(hub), hub.timezone, spaces.closed_days(hub)
+        opening.local_day(instant, hub.timezone),
+        spaces.weekly_hours(hub),
+        hub.timezone,
+        spaces.closed_days(hub),
     )
 
 

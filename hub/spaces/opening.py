@@ -43,6 +43,11 @@ def is_open_day(day: date, weekly: WeeklyHours, closed_days: Set[date] = frozens
     )
 
 
+def local_day(instant: datetime, timezone: str) -> date:
+    """The date on the hub's wall calendar at that instant."""
+    return instant.astimezone(ZoneInfo(timezone)).date()
+
+
 def opening_interval(
     day: date,
     weekly: WeeklyHours,

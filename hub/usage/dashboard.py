@@ -194,7 +194,8 @@ class PartnerPage:
     own_chart: charts.BarChart
 
 
-def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of several ``usage_by`` rows added up (ids and names left out)."""
     total: dict[str, Any] = {}
     for row in rows:
         for key, value in row.items():
@@ -203,28 +204,28 @@ def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
+def partner_split(
+    hub: Hub, rows: list[dict[str, Any]], own_ids: set[int]
+) -> privacy.PartnerView[dict[str, Any]]:
+    """Per-organization rows as a partner contact may see them (hub.usage.privacy)."""
+    groups = [privacy.Group(r["organization_id"], r["people"], r) for r in rows]
+    return privacy.partner_view(groups, own_ids, hub.min_group_size)
+
+
 def partner_page(hub: Hub, own_ids: set[int], period: Period, today: date) -> PartnerPage:
     """The partner's own figures, the others only as groups of at least the minimum size."""
     first, last = period.first, period.last
     rows = reports.usage_by(hub, first, last, "organization")
-    view = privacy.partner_view(
-        [privacy.Group(r["organization_id"], r["people"], r) for r in rows],
-        own_ids,
-        hub.min_group_size,
-    )
+    view = partner_split(hub, rows, own_ids)
     trend: list[tuple[str, dict[str, Any] | None, reports.Figures | None]] = []
     for bucket, label in _buckets(period):
         bucket_rows = reports.usage_by(hub, bucket.first, bucket.last, "organization")
         mine = [r for r in bucket_rows if r["organization_id"] in own_ids]
-        bucket_view = privacy.partner_view(
-            [privacy.Group(r["organization_id"], r["people"], r) for r in bucket_rows],
-            own_ids,
-            hub.min_group_size,
-        )
+        bucket_view = partner_split(hub, bucket_rows, own_ids)
         hub_total = (
             reports.totals(hub, bucket.first, bucket.last) if bucket_view.totals_visible else None
         )
-        trend.append((label, _sum_rows(mine) if mine else None, hub_total))
+        trend.append((label, sum_rows(mine) if mine else None, hub_total))
     own_chart = charts.columns(
         [label for label, _m, _t in trend],
         [[(mine or {}).get("person_days", 0) for _l, mine, _t in trend]],
@@ -235,7 +236,7 @@ def partner_page(hub: Hub, own_ids: set[int], period: Period, today: date) -> Pa
         min_group_size=hub.min_group_size,
         own=[g.row for g in view.own],
         view=view,
-        merged_figures=_sum_rows([g.row for g in view.merged]) if view.merged_visible else None,
+        merged_figures=sum_rows([g.row for g in view.merged]) if view.merged_visible else None,
         totals=reports.totals(hub, first, last) if view.totals_visible else None,
         own_trend=trend,
         own_chart=own_chart,

@@ -24,13 +24,14 @@ from dateutil.relativedelta import relativedelta
 from hub.booking.models import Booking, BookingSeries
 from hub.database import utcnow
 from hub.extensions import db
+from hub.spaces import opening
 from hub.spaces.models import Hub
 from hub.usage.models import PresenceDay, UsageImport, UsageRecord
 
 
 def cutoff_day(now: datetime, timezone: str, retention_months: int) -> date:
     """The first local day that is kept: today in the hub, minus the retention period."""
-    today = now.astimezone(ZoneInfo(timezone)).date()
+    today = opening.local_day(now, timezone)
     return today - relativedelta(months=retention_months)
 
 

@@ -68,7 +68,7 @@ class _OpeningCache:
         timezone, weekly, closed = self.hub(values["hub_id"])
         starts_at: datetime = values["starts_at"]
         span = opening.opening_interval(
-            units.local_day(starts_at, timezone), weekly, timezone, closed
+            opening.local_day(starts_at, timezone), weekly, timezone, closed
         )
         return units.BookingState(
             hub_id=values["hub_id"],

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hub.spaces import opening
+
 DAY_KINDS = frozenset({"desk", "cell"})
 
 # usage_days counters, in column order
@@ -109,10 +111,6 @@ def _accumulate(target: list[int], values: list[int], sign: int) -> None:
         target[i] += sign * value
 
 
-def local_day(instant: datetime, timezone: str) -> date:
-    return instant.astimezone(ZoneInfo(timezone)).date()
-
-
 def half_days(state: BookingState) -> int:
     """1 for half the opening hours or less, else 2; 0 for rooms and common areas."""
     if state.kind not in DAY_KINDS:
@@ -155,7 +153,7 @@ def booking_facts(state: BookingState | None) -> Facts:
     used = state.status == "confirmed" and state.checked_in
     if not booked:
         return facts
-    day = local_day(state.starts_at, state.timezone)
+    day = opening.local_day(state.starts_at, state.timezone)
     length = minutes(state.starts_at, state.ends_at)
     units = half_days(state)
     facts.days[(state.hub_id, day, state.space_id, state.organization_id)] = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from flask_login import current_user, login_required
 from hub.accounts import permissions
 from hub.database import utcnow
 from hub.errors import ValidationFailed
+from hub.spaces import opening
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub
 from hub.usage import dashboard, export, params, periods
@@ -23,7 +23,7 @@ Page = str | tuple[str, int] | Response
 
 
 def _today(hub: Hub) -> date:
-    return utcnow().astimezone(ZoneInfo(hub.timezone)).date()
+    return opening.local_day(utcnow(), hub.timezone)
 
 
 @bp.get("/usage")

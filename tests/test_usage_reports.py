@@ -194,3 +194,11 @@ def test_usage_is_in_the_menu_for_hosts_and_partners(client, login, busy_hub, hu
     assert 'href="/usage"' in client.get("/").get_data(as_text=True)
     page = client.get("/usage").get_data(as_text=True)
     assert f'href="/hubs/{hub.slug}/usage"' in page
+
+
+def test_totals_from_the_days_equal_totals_read_directly(busy_hub):
+    hub = busy_hub["hub"]
+    by_day = reports.figures_by(hub, *WEEK, "day")
+    direct, derived = reports.totals(hub, *WEEK), reports.totals(hub, *WEEK, by_day)
+    assert derived.as_dict() == direct.as_dict()
+    assert (derived.people, derived.bookings) == (direct.people, 5)

@@ -155,14 +155,16 @@ def build(hub: Hub, period: Period, today: date) -> Dashboard:
     occupancy = reports.occupancy(hub, first, last)
     heatmap = reports.heatmap(hub, first, last)
     buckets = _buckets(period)
-    points = reports.trend(hub, first, last, [(p.first, p.last) for p, _l in buckets])
+    # One aggregate by day serves the trend and the totals.
+    by_day = reports.figures_by(hub, first, last, "day")
+    points = reports.trend(hub, first, last, [(p.first, p.last) for p, _l in buckets], by_day)
     trend = [(label, point) for (_p, label), point in zip(buckets, points, strict=True)]
     organizations = reports.usage_by(hub, first, last, "organization")
     events = reports.events_in(hub, first, last)
     return Dashboard(
         hub=hub,
         nav=navigation(period, today),
-        totals=reports.totals(hub, first, last),
+        totals=reports.totals(hub, first, last, by_day),
         occupancy=occupancy,
         occupancy_chart=occupancy_chart(occupancy),
         heatmap=heatmap,

@@ -140,16 +140,21 @@ def figures_by(hub: Hub, first: date, last: date, group_by: GroupBy) -> dict[Any
     return dict(result)
 
 
-def totals(hub: Hub, first: date, last: date) -> Figures:
+def totals(hub: Hub, first: date, last: date, by_day: dict[Any, Figures] | None = None) -> Figures:
+    """The whole hub; from ``figures_by(..., "day")`` when the caller has it already."""
     figures = Figures()
-    rows = db.session.execute(
-        sa.select(Space.kind.label("kind"), *_SUMS)
-        .join(Space, UsageDay.space_id == Space.id)
-        .where(*_in_range(UsageDay, hub, first, last))
-        .group_by(Space.kind)
-    )
-    for row in rows:
-        figures.add_row(str(row.kind), row)
+    if by_day is not None:
+        for day_figures in by_day.values():
+            _merge(figures, day_figures)
+    else:
+        rows = db.session.execute(
+            sa.select(Space.kind.label("kind"), *_SUMS)
+            .join(Space, UsageDay.space_id == Space.id)
+            .where(*_in_range(UsageDay, hub, first, last))
+            .group_by(Space.kind)
+        )
+        for row in rows:
+            figures.add_row(str(row.kind), row)
     for row in _presence(hub, first, last):
         figures.person_days, figures.people = row.person_days, row.people
     return figures
@@ -356,9 +361,16 @@ class TrendPoint:
     occupancy_percent: Decimal | None
 
 
-def trend(hub: Hub, first: date, last: date, buckets: list[tuple[date, date]]) -> list[TrendPoint]:
+def trend(
+    hub: Hub,
+    first: date,
+    last: date,
+    buckets: list[tuple[date, date]],
+    by_day: dict[Any, Figures] | None = None,
+) -> list[TrendPoint]:
     """Figures per bucket (months of a year, days of a month...) from one query per table."""
-    by_day = figures_by(hub, first, last, "day")
+    if by_day is None:
+        by_day = figures_by(hub, first, last, "day")
     open_by_day = {d: units.minutes(s, e) for d, s, e in open_days(hub, first, last)}
     spaces_total = sum(space_counts(hub).values())
     points = []

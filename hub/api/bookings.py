@@ -9,20 +9,19 @@ ids do not reveal that a booking exists.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from pydantic import BaseModel, ValidationError
 
 from hub.accounts import permissions
 from hub.accounts.models import ApiToken
 from hub.accounts.permissions import administered_hub
 from hub.api import schemas as s
-from hub.api.operations import operation, read_body
+from hub.api.operations import operation, read_body, read_query
 from hub.booking import availability, notify, service
 from hub.booking.models import Booking, BookingSource
 from hub.database import begin_write
@@ -35,20 +34,6 @@ TAG = "bookings"
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-Q = TypeVar("Q", bound=BaseModel)
-
-
-def read_query(model: type[Q]) -> Q:
-    """The query string, validated by ``model``; problems are a 422 naming each parameter."""
-    try:
-        return model.model_validate(request.args.to_dict())
-    except ValidationError as exc:
-        fields: dict[str, list[str]] = {}
-        for error in exc.errors(include_url=False):
-            fields.setdefault(".".join(str(p) for p in error["loc"]), []).append(error["msg"])
-        raise ValidationFailed(fields) from None
 
 
 def start_as_writer() -> None:

@@ -8,8 +8,7 @@ from flask_login import current_user
 
 from hub.accounts.permissions import administered_hub
 from hub.api import schemas as s
-from hub.api.bookings import read_query
-from hub.api.operations import operation, read_body
+from hub.api.operations import operation, read_body, read_query
 from hub.usage import events
 
 TAG = "usage"

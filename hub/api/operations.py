@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy.exc as sa_exc
 from flask import Response, jsonify, request
@@ -124,16 +124,32 @@ def read_body() -> Any:
         raise _as_domain_error(exc) from None
 
 
-def _as_domain_error(exc: ValidationError) -> Exception:
+Q = TypeVar("Q", bound=BaseModel)
+
+
+def read_query(model: type[Q]) -> Q:
+    """The query string, validated by ``model``; problems are a 422 naming each parameter."""
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise ValidationFailed(_field_errors(exc)) from None
+
+
+def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
+    for error in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in error["loc"])
+        fields.setdefault(path, []).append(error["msg"])
+    return fields
+
+
+def _as_domain_error(exc: ValidationError) -> Exception:
     for error in exc.errors(include_url=False):
         if error["type"] == "json_invalid":
             return BadRequest(_("The request body is not valid JSON."))
         if not error["loc"]:
             return BadRequest(_("The request body must be a JSON object."))
-        path = ".".join(str(part) for part in error["loc"])
-        fields.setdefault(path, []).append(error["msg"])
-    return ValidationFailed(fields)
+    return ValidationFailed(_field_errors(exc))
 
 
 def _respond(op: Operation, result: Any) -> Response:

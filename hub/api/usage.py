@@ -10,8 +10,7 @@ from pydantic import Field
 
 from hub.accounts import permissions
 from hub.api import schemas as s
-from hub.api.bookings import read_query
-from hub.api.operations import operation
+from hub.api.operations import operation, read_query
 from hub.database import utcnow
 from hub.spaces import opening
 from hub.spaces import service as spaces

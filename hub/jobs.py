@@ -43,10 +43,30 @@ def anonymize_usage() -> int:
     return anonymized
 
 
+def issue_statements() -> int:
+    """Issue the due period's statements of hubs that issue automatically."""
+    from hub.finance import delivery
+
+    issued = delivery.issue_due()
+    db.session.commit()
+    return len(issued)
+
+
+def send_statements() -> int:
+    """Email issued statements to partner contacts; retry the ones that failed."""
+    from hub.finance import delivery
+
+    sent = delivery.send_due()
+    db.session.commit()
+    return sent
+
+
 # id -> (function, trigger arguments)
 JOBS: dict[str, tuple[Callable[[], int], dict[str, object]]] = {
     "release_no_shows": (release_no_shows, {"trigger": "interval", "minutes": 5}),
     "anonymize_usage": (anonymize_usage, {"trigger": "cron", "hour": 3, "minute": 15}),
+    "issue_statements": (issue_statements, {"trigger": "cron", "hour": 5, "minute": 30}),
+    "send_statements": (send_statements, {"trigger": "interval", "minutes": 10}),
 }
 
 

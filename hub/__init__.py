@@ -38,6 +38,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.accounts.views import bp as accounts_bp
     from hub.api import bp as api_bp
     from hub.booking.views import bp as booking_bp
+    from hub.finance.financing_views import bp as financing_bp
+    from hub.finance.statement_views import bp as statements_bp
     from hub.finance.views import bp as finance_bp
     from hub.spaces.admin_views import bp as spaces_admin_bp
     from hub.spaces.floorplan_views import bp as floorplan_bp
@@ -53,6 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(finance_bp)
+    app.register_blueprint(financing_bp)
+    app.register_blueprint(statements_bp)
     app.register_blueprint(usage_bp)
     app.register_blueprint(usage_events_bp)
     app.register_blueprint(usage_imports_bp)

@@ -429,8 +429,37 @@ def update_membership(membership: Membership, values: Mapping[str, Any]) -> Memb
 
 
 def delete_membership(membership: Membership) -> None:
+    _ensure_books_open(membership, {})
     db.session.delete(membership)
     db.session.flush()
+
+
+def _ensure_books_open(m: Membership, merged: Mapping[str, Any]) -> None:
+    """Terms count on every day of the membership; changed dates on the days they move.
+
+    Either way, days in a closed financing period must keep their figures.
+    """
+    from hub.finance.statements import ensure_open
+
+    if m.id is None:
+        if isinstance(merged.get("starts_on"), date):
+            ensure_open(m.hub_id, merged["starts_on"], merged.get("ends_on"))
+        return
+    changed = {f for f in MEMBERSHIP_FIELDS if f in merged and merged[f] != getattr(m, f)}
+    if not merged or changed - {"starts_on", "ends_on", "agreement_reference", "notes"}:
+        ensure_open(m.hub_id, m.starts_on, m.ends_on)  # deleted, or terms changed
+        if merged and isinstance(merged.get("starts_on"), date):
+            ensure_open(m.hub_id, merged["starts_on"], merged.get("ends_on"))
+        return
+    if "starts_on" in changed:
+        old, new = m.starts_on, merged["starts_on"]
+        ensure_open(m.hub_id, min(old, new), max(old, new))
+    if "ends_on" in changed:
+        old_end, new_end = m.ends_on, merged["ends_on"]
+        if old_end is None or new_end is None:
+            ensure_open(m.hub_id, min(d for d in (old_end, new_end) if d is not None))
+        else:
+            ensure_open(m.hub_id, min(old_end, new_end), max(old_end, new_end))
 
 
 def _save_membership(m: Membership, values: Mapping[str, Any]) -> Membership:
@@ -495,6 +524,7 @@ def _save_membership(m: Membership, values: Mapping[str, Any]) -> Membership:
                 break
     errors.raise_if_any()
     changes["kind"] = kind
+    _ensure_books_open(m, merged | changes)
     for key, value in changes.items():
         setattr(m, key, value)
     db.session.add(m)

@@ -37,6 +37,16 @@ def _check_amount_and_dates(merged: Mapping[str, Any], errors: FieldErrors) -> N
         errors.add("ends_on", _("The last day cannot be before the first day."))
 
 
+def _ensure_books_open(row: CostItem | Funding, merged: Mapping[str, Any]) -> None:
+    """A change spreads over the row's whole range, before and after: both must be open."""
+    from hub.finance.statements import ensure_open
+
+    if row.id is not None:
+        ensure_open(row.hub_id, row.starts_on, row.ends_on)
+    if isinstance(merged.get("starts_on"), date) and isinstance(merged.get("ends_on"), date):
+        ensure_open(row.hub_id, merged["starts_on"], merged["ends_on"])
+
+
 # --- cost items --------------------------------------------------------------
 
 
@@ -59,6 +69,7 @@ def update_cost_item(item: CostItem, values: Mapping[str, Any]) -> CostItem:
 
 
 def delete_cost_item(item: CostItem) -> None:
+    _ensure_books_open(item, {})
     db.session.delete(item)
     db.session.flush()
 
@@ -91,6 +102,7 @@ def _save_cost_item(item: CostItem, values: Mapping[str, Any]) -> CostItem:
             merged["ends_on"] = changes["ends_on"] = end
     _check_amount_and_dates(merged, errors)
     errors.raise_if_any()
+    _ensure_books_open(item, merged)
     for key, value in changes.items():
         setattr(item, key, value)
     db.session.add(item)
@@ -120,6 +132,7 @@ def update_funding(funding: Funding, values: Mapping[str, Any]) -> Funding:
 
 
 def delete_funding(funding: Funding) -> None:
+    _ensure_books_open(funding, {})
     db.session.delete(funding)
     db.session.flush()
 
@@ -135,6 +148,7 @@ def _save_funding(funding: Funding, values: Mapping[str, Any]) -> Funding:
         changes["description"] = ""
     _check_amount_and_dates(merged, errors)
     errors.raise_if_any()
+    _ensure_books_open(funding, merged)
     for key, value in changes.items():
         setattr(funding, key, value)
     db.session.add(funding)

@@ -334,6 +334,8 @@ def prorate_recurring(
     Returns the øre and the number of units (years or months) they stand for,
     each calendar year or month counted by its own length (leap years too).
     """
+    if unit not in ("year", "month"):
+        raise ValueError(f"unknown unit {unit!r}: expected 'year' or 'month'")
     total, units = 0, Fraction(0)
     for unit_first, unit_last, lo, hi in _calendar_spans(first, last, start, end, unit):
         part, days = prorate(amount, unit_first, unit_last, lo, hi)

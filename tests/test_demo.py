@@ -14,7 +14,9 @@ from hub.accounts import orgnr
 from hub.accounts import service as accounts
 from hub.accounts.models import Membership, MembershipKind, Organization, Role
 from hub.extensions import db
-from hub.finance.models import CostItem, Funding
+from hub.finance import cost_share
+from hub.finance.allocation import Key, SurplusPolicy
+from hub.finance.models import Cadence, CostItem, FinancingModel, Funding
 from hub.hubfile import DEMO_FILE, dump_text
 from hub.spaces.models import Hub, SpaceKind
 
@@ -137,6 +139,73 @@ def test_lister_contributions_roughly_cover_the_costs_in_2026(demo):
     )
 
     assert 0.9 <= paid / _year_cost_ore("regionlab-lister", 2026) <= 1.1
+
+
+@pytest.mark.parametrize(
+    ("slug", "years", "key", "blend", "surplus", "cadence", "issue_day", "prefix"),
+    [
+        (
+            "regionlab-lister",
+            [2025, 2026, 2027],
+            Key.WEIGHTS,
+            [0, 0, 0, 0],
+            SurplusPolicy.CARRY_FORWARD,
+            Cadence.QUARTERLY,
+            10,
+            "LISTER",
+        ),
+        (
+            "sentrumsgarden",
+            [2025, 2026],
+            Key.BLEND,
+            [50, 0, 50, 0],
+            SurplusPolicy.REFUND,
+            Cadence.QUARTERLY,
+            10,
+            "NARVIK",
+        ),
+        (
+            "distriktshub-vestland",
+            [2025, 2026],
+            Key.EQUAL,
+            [0, 0, 0, 0],
+            SurplusPolicy.CARRY_FORWARD,
+            Cadence.YEARLY,
+            15,
+            "VESTLAND",
+        ),
+    ],
+)
+def test_demo_hubs_have_their_financing_models(
+    demo, slug, years, key, blend, surplus, cadence, issue_day, prefix
+):
+    h = hub(slug)
+    saved = list(
+        db.session.scalars(
+            sa.select(FinancingModel)
+            .where(FinancingModel.hub_id == h.id)
+            .order_by(FinancingModel.year)
+        )
+    )
+
+    assert [m.year for m in saved] == years
+    for m in saved:
+        assert (m.key, [p for _k, p in m.blend()], m.surplus_policy) == (key, blend, surplus)
+        assert (m.cadence, m.issue_day, m.auto_issue) == (cadence, issue_day, False)
+        assert m.statement_prefix == prefix
+        assert cost_share.model_for(h, m.year) is m
+
+
+def test_the_demo_residual_falls_where_the_comments_say(demo):
+    """Lister and Vestland: no partner carries the residual, the host does; Narvik: all nine."""
+    for slug, carriers in [
+        ("regionlab-lister", 0),
+        ("sentrumsgarden", 9),
+        ("distriktshub-vestland", 0),
+    ]:
+        partners = [m for m in hub(slug).memberships if m.kind == MembershipKind.PARTNER]
+        assert sum(m.carries_residual for m in partners) == carriers, slug
+        assert [m.kind for m in hub(slug).memberships].count(MembershipKind.HOST) == 1
 
 
 def test_running_the_demo_twice_changes_nothing(app, demo):

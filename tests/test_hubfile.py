@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from hub.accounts import service as accounts
 from hub.accounts.models import Membership, Organization, Role, User
 from hub.extensions import db
-from hub.finance.models import CostItem
+from hub.finance import cost_share
+from hub.finance.allocation import Key, SurplusPolicy
+from hub.finance.models import Cadence, CostItem, FinancingModel
 from hub.hubfile import HubfileInvalid, dump_data, dump_text, load_text
 from hub.hubfile.schema import parse_span
 from hub.spaces import service as spaces
@@ -58,6 +60,16 @@ SMALL = dedent(
         funding:
           - {kind: grant, source: Pilotmidler, amount_ore: 1000000,
              starts_on: 2025-01-01, ends_on: 2025-06-30}
+        financing_models:
+          - {year: 2025, key: weights, cadence: quarterly, statement_prefix: test}
+          - year: 2026
+            key: blend
+            blend_equal_pct: 50
+            blend_use_pct: 50
+            cell_day_weight: 2
+            surplus_policy: refund
+            issue_day: 15
+            auto_issue: true
     users:
       - email: Ola.Nordmann@Example.no
         name: Ola Nordmann
@@ -394,3 +406,167 @@ def test_a_refused_existing_hub_still_has_its_children_checked(app):
     assert any(p.startswith("hubs[0].booking_horizon_days: ") for p in problems)
     assert any(p.startswith("hubs[0].spaces[2].capacity: ") for p in problems)
     assert spaces.get_hub("testhub").booking_horizon_days == 60
+
+
+# --- financing models -------------------------------------------------------------------
+
+
+def test_financing_models_are_saved_per_year_through_the_service(app):
+    report = load_text(SMALL)
+    db.session.commit()
+
+    hub = spaces.get_hub("testhub")
+    first, second = cost_share.saved_model(hub, 2025), cost_share.saved_model(hub, 2026)
+    assert report.counts[("financing_models", "created")] == 2
+    assert (first.key, first.cadence, first.issue_day) == (Key.WEIGHTS, Cadence.QUARTERLY, 10)
+    assert first.statement_prefix == "TEST"  # upper-cased by the service
+    assert first.surplus_policy is SurplusPolicy.CARRY_FORWARD
+    # A new year gets the defaults for what it leaves out, not a copy of 2025:
+    assert (second.key, second.cadence, second.auto_issue) == (Key.BLEND, Cadence.YEARLY, True)
+    assert second.statement_prefix == "TESTHUB"  # from the slug
+    assert [p for _key, p in second.blend()] == [50, 0, 50, 0]
+    assert (second.desk_day_weight, second.cell_day_weight) == (Decimal(1), Decimal(2))
+    assert (second.surplus_policy, second.issue_day) == (SurplusPolicy.REFUND, 15)
+
+
+def test_financing_models_loaded_again_are_unchanged(app):
+    load_text(SMALL)
+    db.session.commit()
+    stamps = list(db.session.scalars(sa.select(FinancingModel.updated_at)))
+
+    report = load_text(SMALL)
+    db.session.commit()
+
+    assert report.counts[("financing_models", "unchanged")] == 2
+    assert report.changed == 0
+    assert list(db.session.scalars(sa.select(FinancingModel.updated_at))) == stamps
+
+
+def test_financing_models_are_dumped_by_year_without_unused_terms(app):
+    load_text(SMALL)
+    db.session.commit()
+
+    models = dump_data()["hubs"][0]["financing_models"]
+
+    assert models == [
+        {
+            "year": 2025,
+            "key": "weights",
+            "surplus_policy": "carry_forward",
+            "cadence": "quarterly",
+            "issue_day": 10,
+            "auto_issue": False,
+            "statement_prefix": "TEST",
+        },
+        {
+            "year": 2026,
+            "key": "blend",
+            "blend_equal_pct": 50,
+            "blend_use_pct": 50,
+            "cell_day_weight": 2,
+            "surplus_policy": "refund",
+            "cadence": "yearly",
+            "issue_day": 15,
+            "auto_issue": True,
+            "statement_prefix": "TESTHUB",
+        },
+    ]
+
+
+def test_a_changed_financing_model_is_updated_and_left_out_keys_kept(app):
+    load_text(SMALL)
+    db.session.commit()
+    model = cost_share.saved_model(spaces.get_hub("testhub"), 2025)
+    model.room_hour_weight = Decimal("0.5")  # as if changed in the admin pages
+    db.session.commit()
+
+    report = load_text(SMALL.replace("cadence: quarterly", "cadence: monthly"))
+    db.session.commit()
+
+    assert report.counts[("financing_models", "updated")] == 1
+    assert report.counts[("financing_models", "unchanged")] == 1
+    assert model.cadence is Cadence.MONTHLY
+    assert model.room_hour_weight == Decimal("0.5")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FinancingModel)) == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "key: weights",
+            "key: shares",
+            "hubs[0].financing_models[0].key: Input should be 'equal', 'weights'",
+        ),
+        (
+            "blend_use_pct: 50",
+            "blend_use_pct: 40",
+            "hubs[0].financing_models[1].blend_equal_pct: The blend's percentages must add up "
+            "to 100",
+        ),
+        (
+            "- year: 2026",
+            "- year: 2025",
+            "hubs[0].financing_models[1].year: the financing model for 2025 appears twice in "
+            "the file (also at hubs[0].financing_models[0].year)",
+        ),
+        ("year: 2025", "year: 1999", "hubs[0].financing_models[0].year: Give a year from 2000"),
+        ("issue_day: 15", "issue_day: 29", "hubs[0].financing_models[1].issue_day: Give a day"),
+        (
+            "statement_prefix: test",
+            "statement_prefix: T-1",
+            "hubs[0].financing_models[0].statement_prefix: Use 2 to 20 capital letters",
+        ),
+        (
+            "blend_use_pct: 50",
+            "blend_use_pct: 49.995",
+            "hubs[0].financing_models[1].blend_use_pct: Decimal input should have no more than 2",
+        ),
+        (
+            "surplus_policy: refund",
+            "surplus: refund",
+            "hubs[0].financing_models[1].surplus: unknown key; did you mean 'surplus_policy'?",
+        ),
+    ],
+    ids=[
+        "unknown key",
+        "blend not 100",
+        "year twice",
+        "year out of range",
+        "issue day 29",
+        "bad prefix",
+        "too many decimals",
+        "misspelt key",
+    ],
+)
+def test_a_bad_financing_model_is_reported_with_its_path(app, old, new, expected):
+    assert old in SMALL
+    problems = problems_of(SMALL.replace(old, new))
+
+    assert any(p.startswith(expected) for p in problems), problems
+    assert sum(row_counts().values()) == 0
+
+
+def test_a_refused_financing_model_leaves_the_saved_one_as_it_was(app):
+    load_text(SMALL)
+    db.session.commit()
+    no_use_counts = (
+        "{year: 2025, key: use, desk_day_weight: 0, cell_day_weight: 0, room_hour_weight: 0,"
+        " cadence: monthly, statement_prefix: test}"
+    )
+
+    problems = problems_of(
+        SMALL.replace(
+            "{year: 2025, key: weights, cadence: quarterly, statement_prefix: test}", no_use_counts
+        )
+    )
+
+    assert problems == [
+        "hubs[0].financing_models[0].desk_day_weight: At least one kind of use must count."
+    ]
+    model = cost_share.saved_model(spaces.get_hub("testhub"), 2025)
+    assert (model.key, model.cadence, model.desk_day_weight) == (
+        Key.WEIGHTS,
+        Cadence.QUARTERLY,
+        Decimal(1),
+    )

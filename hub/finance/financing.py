@@ -48,7 +48,7 @@ def _checked(merged: dict[str, Any], changes: dict[str, Any], errors: FieldError
     for name in BLEND_FIELDS:
         changes[name] = _decimal(merged.get(name), name, errors, upper=Decimal(100))
     for name in WEIGHT_FIELDS:
-        changes[name] = _decimal(merged.get(name), name, errors, upper=Decimal(1000))
+        changes[name] = _decimal(merged.get(name), name, errors, upper=Decimal("999.999"))
     if key is engine.Key.BLEND:
         parts = [changes[n] for n in BLEND_FIELDS]
         if all(p is not None for p in parts) and sum(parts) != 100:  # type: ignore[arg-type]

@@ -2,7 +2,9 @@
 
 Sorted deterministically so two dumps of the same data are byte for byte equal.
 Passwords are never written. Empty values are left out: loading the dump back
-leaves them as they are.
+leaves them as they are. A financing model leaves out its blend percentages
+that are 0 and its use weights that are the defaults; a new year gets those
+defaults when it is loaded.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import yaml
 from hub.accounts.models import HubRole, Membership, Organization, User
 from hub.errors import NotFound
 from hub.extensions import db
+from hub.finance.financing import BLEND_FIELDS, WEIGHT_FIELDS
+from hub.finance.models import FinancingModel
 from hub.hubfile.schema import (
     WEEKDAYS,
     CostItemIn,
+    FinancingModelIn,
     FundingIn,
     HubIn,
     MembershipIn,
@@ -107,7 +112,15 @@ def dump_data(hub_slug: str | None = None) -> dict[str, Any]:
 
 
 def _hub(hub: Hub) -> dict[str, Any]:
-    children = {"opening_hours", "closures", "spaces", "memberships", "cost_items", "funding"}
+    children = {
+        "opening_hours",
+        "closures",
+        "spaces",
+        "memberships",
+        "cost_items",
+        "funding",
+        "financing_models",
+    }
     out = _fields(hub, HubIn.model_fields, skip=children)
     out["opening_hours"] = {
         WEEKDAYS[row.weekday]: format_span(row.opens_at, row.closes_at)
@@ -133,6 +146,23 @@ def _hub(hub: Hub) -> dict[str, Any]:
         _fields(f, FundingIn.model_fields)
         for f in sorted(hub.funding, key=lambda f: (f.starts_on, f.source, f.id))
     ]
+    out["financing_models"] = [
+        _financing_model(m)
+        for m in db.session.scalars(
+            sa.select(FinancingModel)
+            .where(FinancingModel.hub_id == hub.id)
+            .order_by(FinancingModel.year)
+        )
+    ]
+    return out
+
+
+def _financing_model(m: FinancingModel) -> dict[str, Any]:
+    out = _fields(m, FinancingModelIn.model_fields)
+    defaults = FinancingModelIn.model_fields
+    for name in (*BLEND_FIELDS, *WEIGHT_FIELDS):
+        if getattr(m, name) == defaults[name].default:
+            out.pop(name, None)
     return out
 
 

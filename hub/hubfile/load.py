@@ -10,9 +10,10 @@ never commits (docs/conventions.md).
 Matching (so loading the same file twice changes nothing): organizations by
 name (or organisation number), hubs by slug, spaces by name within the hub,
 memberships by (organization, kind, starts_on), cost items by (category,
-description, starts_on), funding by (source, starts_on), closures by date, users
-by email (case-insensitive), roles by (hub, role, organization). Rows the file
-does not mention are left alone, and so are keys an object leaves out.
+description, starts_on), funding by (source, starts_on), financing models by
+year, closures by date, users by email (case-insensitive), roles by (hub, role,
+organization). Rows the file does not mention are left alone, and so are keys an
+object leaves out.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from hub.accounts import service as accounts
 from hub.accounts.models import Membership, Organization, Role, User
 from hub.errors import ValidationFailed
 from hub.extensions import db
+from hub.finance import cost_share, financing
 from hub.finance import service as finance
 from hub.finance.models import CostItem, Funding
 from hub.hubfile.schema import (
@@ -41,6 +43,7 @@ from hub.hubfile.schema import (
     WEEKDAYS,
     ClosureIn,
     CostItemIn,
+    FinancingModelIn,
     FundingIn,
     HubIn,
     Item,
@@ -418,6 +421,7 @@ class _Loader:
             "memberships": self.membership,
             "cost_items": self.cost_item,
             "funding": self.funding_item,
+            "financing_models": self.financing_model,
         }
         for key, handler in handlers.items():
             seen: dict[Any, str] = {}
@@ -563,6 +567,35 @@ class _Loader:
             values,
             lambda v: finance.create_funding(hub, v),
             finance.update_funding,
+        )
+
+    def financing_model(self, hub: Hub | None, raw: Any, path: str, seen: dict[Any, str]) -> None:
+        item = self.validate(FinancingModelIn, raw, path)
+        if item is None:
+            return
+        year = item.year
+        what = f"the financing model for {year}"
+        if not self.unique(seen, year, f"{path}.year", what) or hub is None:
+            return
+        values = item.given(exclude=frozenset({"year"}))
+        if isinstance(values.get("statement_prefix"), str):
+            values["statement_prefix"] = values["statement_prefix"].upper()  # as it is stored
+
+        def create(v: dict[str, Any]) -> Any:
+            # A new year gets the defaults for what the file leaves out, not a copy of
+            # an earlier year's model (what the service would start from), so that a
+            # dump, which leaves defaults out, loads back as the same models.
+            defaults = item.model_dump(exclude={"year"})
+            defaults["statement_prefix"] = cost_share.default_prefix(hub)
+            return financing.save_model(hub, year, defaults | v)
+
+        self.apply(
+            "financing_models",
+            path,
+            cost_share.saved_model(hub, year),
+            values,
+            create,
+            lambda _model, v: financing.save_model(hub, year, v),
         )
 
     # --- users and roles ---------------------------------------------------------------------

@@ -19,7 +19,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from hub.accounts.models import Language, MembershipKind, OrganizationKind, Role
-from hub.finance.models import CostCategory, FundingKind
+from hub.finance.allocation import Key, SurplusPolicy
+from hub.finance.models import Cadence, CostCategory, FundingKind
 from hub.spaces.models import SpaceKind
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -128,6 +129,32 @@ class FundingIn(Item):
     ends_on: date
 
 
+# The precision the financing model stores, so a loaded value is kept as written.
+Percent = Annotated[Decimal, Field(decimal_places=2)]
+UseWeight = Annotated[Decimal, Field(decimal_places=3)]
+
+
+class FinancingModelIn(Item):
+    """A hub's financing model for one year; left-out keys of a new year get these defaults."""
+
+    year: int
+    key: Key = Key.EQUAL
+    blend_equal_pct: Percent = Decimal(0)
+    blend_weights_pct: Percent = Decimal(0)
+    blend_use_pct: Percent = Decimal(0)
+    blend_area_pct: Percent = Decimal(0)
+    desk_day_weight: UseWeight = Decimal(1)
+    cell_day_weight: UseWeight = Decimal("1.5")
+    room_hour_weight: UseWeight = Decimal("0.25")
+    surplus_policy: SurplusPolicy = SurplusPolicy.CARRY_FORWARD
+    cadence: Cadence = Cadence.YEARLY
+    issue_day: int = 10
+    auto_issue: bool = False
+    # None: from the hub's slug (hub.finance.cost_share.default_prefix), LISTER for
+    # regionlab-lister.
+    statement_prefix: str | None = None
+
+
 class HubIn(Item):
     slug: str
     name: str
@@ -153,6 +180,7 @@ class HubIn(Item):
     memberships: list[MembershipIn] = []
     cost_items: list[CostItemIn] = []
     funding: list[FundingIn] = []
+    financing_models: list[FinancingModelIn] = []
 
     @field_validator("opening_hours")
     @classmethod
@@ -187,6 +215,7 @@ HUB_CHILDREN: dict[str, type[Item]] = {
     "memberships": MembershipIn,
     "cost_items": CostItemIn,
     "funding": FundingIn,
+    "financing_models": FinancingModelIn,
 }
 
 

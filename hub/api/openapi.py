@@ -34,7 +34,11 @@ TAGS = [
     {"name": "spaces", "description": "Desks, cells, meeting rooms and common areas."},
     {"name": "organizations", "description": "The shared register of organizations."},
     {"name": "memberships", "description": "Organizations' memberships and financing terms."},
-    {"name": "finance", "description": "Cost items and funding."},
+    {
+        "name": "finance",
+        "description": "Cost items, funding, the yearly financing model and the cost share.",
+    },
+    {"name": "statements", "description": "Statements, credit notes and closed periods."},
     {"name": "bookings", "description": "Bookings, availability, check-in and approvals."},
     {
         "name": "usage",
@@ -93,9 +97,11 @@ def _operation(op: Operation, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]
         if status == 204 or schema is None:
             responses[str(status)] = {"description": "Done; no content."}
         else:
+            # A plain schema may name another media type, e.g. a PDF download.
+            media = schema.get("contentMediaType", "application/json")
             responses[str(status)] = {
                 "description": "Created." if status == 201 else "OK.",
-                "content": {"application/json": {"schema": schema}},
+                "content": {media: {"schema": schema}},
             }
     if op.public:
         doc["security"] = []

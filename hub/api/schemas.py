@@ -33,7 +33,15 @@ from pydantic import (
 
 from hub.accounts.models import Language, MembershipKind, OrganizationKind, Role
 from hub.booking.models import BookingSource, BookingStatus
-from hub.finance.models import CostCategory, FundingKind
+from hub.finance.allocation import Key, SurplusPolicy
+from hub.finance.models import (
+    Cadence,
+    CostCategory,
+    DeliveryStatus,
+    FundingKind,
+    StatementKind,
+    StatementStatus,
+)
 from hub.spaces.models import SpaceKind
 from hub.usage.models import EventKind
 
@@ -815,3 +823,274 @@ class UsageImportReport(UsageImportSummary):
     problems: list[UsageImportProblem] = Field(
         description="Every bad line with its reason, while previewed; empty afterwards."
     )
+
+
+# --- cost share, financing model, statements -----------------------------------------
+
+PCT_SCALE, WEIGHT_SCALE = Decimal("0.01"), Decimal("0.001")  # as stored: Numeric(5, 2), (6, 3)
+
+
+class CostShareQuery(Query):
+    """``GET /hubs/{slug}/cost-share``: both days are required; checked by the service."""
+
+    from_: str | None = Field(
+        default=None, alias="from", description="The first day, YYYY-MM-DD (required)."
+    )
+    to: str | None = Field(
+        default=None,
+        description="The last day, YYYY-MM-DD, inclusive and in the same calendar year (required).",
+    )
+
+
+class CostSharePart(Out):
+    component: str = Field(
+        description="contribution, overhead, usage, residual, host or refund; on the hub's "
+        "own lines uncovered or surplus."
+    )
+    label: str
+    amount_ore: int
+    explanation: str = Field(description="Units, rates, percentages and the key behind it.")
+
+
+class CostShareLine(Out):
+    organization_id: int | None = Field(
+        description="Null on the hub's own lines: what no one covers, or a surplus it keeps."
+    )
+    organization: str
+    amount_ore: int = Field(description="The sum of the parts.")
+    explanation: str = Field(description="Every part as 'label: explanation', joined by '; '.")
+    parts: list[CostSharePart]
+
+
+class BlendPart(Out):
+    key: Key
+    pct: Decimal = Field(description="Percent of the residual split by this key.")
+
+
+class CostShareModel(Out):
+    """The year's financing model the figures were computed with."""
+
+    year: int
+    saved: bool = Field(
+        description="False when the year inherits the model (see financing-models)."
+    )
+    key: Key
+    blend: list[BlendPart] = Field(description="The base keys of a blend; empty for other keys.")
+    desk_day_weight: Decimal
+    cell_day_weight: Decimal
+    room_hour_weight: Decimal
+    surplus_policy: SurplusPolicy
+
+
+class CostShare(Out):
+    """A computed preview: nothing is stored, and issued statements are not involved."""
+
+    model_config = ConfigDict(from_attributes=True, serialize_by_alias=True, validate_by_name=True)
+
+    from_: date = Field(alias="from")
+    to: date = Field(description="Inclusive.")
+    net_cost_ore: int = Field(description="cost_ore minus funding_ore; the lines add up to it.")
+    cost_ore: int = Field(description="Cost items prorated by day to the period.")
+    funding_ore: int = Field(description="Grants and discounts prorated the same way.")
+    residual_ore: int = Field(
+        description="Net cost minus contributions, overhead and use at unit rates; negative "
+        "when they pay more than the net cost."
+    )
+    surplus_ore: int
+    refunded_ore: int
+    uncovered_ore: int = Field(description="What no one carries when the hub has no host.")
+    model: CostShareModel
+    lines: list[CostShareLine] = Field(
+        description="Partner contacts get only their own organizations' lines."
+    )
+
+
+def quantized(value: Any, scale: Decimal) -> Any:
+    return value.quantize(scale) if isinstance(value, Decimal) else value
+
+
+class FinancingModelValues(Body):
+    """A hub's financing model for one year (DESIGN.md section 6, docs/api.md)."""
+
+    key: Key = Field(description="How the residual is split among the partners that carry it.")
+    blend_equal_pct: Decimal = Field(description="With key blend: percent split equally.")
+    blend_weights_pct: Decimal = Field(description="With key blend: percent by agreed weights.")
+    blend_use_pct: Decimal = Field(description="With key blend: percent by measured use.")
+    blend_area_pct: Decimal = Field(
+        description="With key blend: percent by dedicated area. The four add up to 100."
+    )
+    desk_day_weight: Decimal = Field(description="What a desk-day counts for under use (0-1000).")
+    cell_day_weight: Decimal = Field(description="What a cell-day counts for under use.")
+    room_hour_weight: Decimal = Field(description="What a room-hour counts for under use.")
+    surplus_policy: SurplusPolicy
+    cadence: Cadence = Field(description="How often statements are made.")
+    issue_day: Count = Field(
+        description="Day of the month after a period that it is issued (1-28)."
+    )
+    auto_issue: bool = Field(description="Issue and email statements on the issue day.")
+    statement_prefix: str = Field(
+        description="2 to 20 capital letters or digits; statements are PREFIX-YEAR-NNNN."
+    )
+
+
+FinancingModelUpdate = partial(FinancingModelValues, "FinancingModelUpdate")
+
+
+class FinancingModel(Out):
+    """The year's model: saved, or inherited from the latest earlier year, or the defaults."""
+
+    id: int | None = Field(description="Null while the year has no model of its own.")
+    hub_id: int
+    year: int
+    saved: bool = Field(
+        description="False: nothing is saved for the year, and this is a copy of the latest "
+        "earlier year's model (or the defaults) that a PUT would start from."
+    )
+    key: Key
+    blend_equal_pct: Decimal
+    blend_weights_pct: Decimal
+    blend_use_pct: Decimal
+    blend_area_pct: Decimal
+    desk_day_weight: Decimal
+    cell_day_weight: Decimal
+    room_hour_weight: Decimal
+    surplus_policy: SurplusPolicy
+    cadence: Cadence
+    issue_day: int
+    auto_issue: bool
+    statement_prefix: str
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        return {
+            "id": data.id,
+            "hub_id": data.hub_id,
+            "year": data.year,
+            "saved": data.id is not None,
+            "key": data.key,
+            **{
+                name: quantized(getattr(data, name), PCT_SCALE)
+                for name in (
+                    "blend_equal_pct",
+                    "blend_weights_pct",
+                    "blend_use_pct",
+                    "blend_area_pct",
+                )
+            },
+            **{
+                name: quantized(getattr(data, name), WEIGHT_SCALE)
+                for name in ("desk_day_weight", "cell_day_weight", "room_hour_weight")
+            },
+            "surplus_policy": data.surplus_policy,
+            "cadence": data.cadence,
+            "issue_day": data.issue_day,
+            "auto_issue": data.auto_issue,
+            "statement_prefix": data.statement_prefix,
+            "created_at": data.created_at,
+            "updated_at": data.updated_at,
+        }
+
+
+class StatementQuery(Query):
+    """``GET /hubs/{slug}/statements``."""
+
+    year: int | None = Field(default=None, ge=1, le=9999, description="Periods starting that year.")
+    organization_id: Id | None = None
+
+
+class StatementCreate(Body):
+    """A draft statement for one organization and period (within one calendar year)."""
+
+    organization_id: Id
+    period_first: date
+    period_last: date = Field(description="Inclusive.")
+
+
+class Period(Body):
+    """An inclusive period within one calendar year."""
+
+    period_first: date
+    period_last: date = Field(description="Inclusive.")
+
+
+class StatementCredit(Body):
+    reason: str = Field(
+        default="", max_length=500, description="Printed on the credit note under its first note."
+    )
+
+
+class StatementLine(Out):
+    label: str
+    explanation: str
+    amount_ore: int
+
+
+class StatementDelivery(Out):
+    """One email of an issued statement to one partner contact."""
+
+    email: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
+class Statement(Out):
+    """A statement or credit note. Lines are frozen in Norwegian when it is issued."""
+
+    id: int
+    hub_id: int
+    number: str | None = Field(description="PREFIX-YEAR-NNNN once issued; null for a draft.")
+    kind: StatementKind
+    status: StatementStatus
+    organization_id: int
+    organization: str
+    period_first: date
+    period_last: date = Field(description="Inclusive.")
+    total_ore: int
+    credits_id: int | None = Field(description="On a credit note: the statement it credits.")
+    credited_by_id: int | None = Field(description="The credit note that cancels this one.")
+    content_hash: str | None = Field(description="SHA-256 of the frozen content, once issued.")
+    issued_at: datetime | None
+    lines: list[StatementLine]
+    deliveries: list[StatementDelivery] | None = Field(
+        description="Emails to the partner contacts; hub administrators only (null otherwise)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        return {
+            "id": data.id,
+            "hub_id": data.hub_id,
+            "number": data.number,
+            "kind": data.kind,
+            "status": data.status,
+            "organization_id": data.organization_id,
+            "organization": data.organization.name,
+            "period_first": data.period_first,
+            "period_last": data.period_last,
+            "total_ore": data.total_ore,
+            "credits_id": data.credits_id,
+            "credited_by_id": data.credited_by.id if data.credited_by is not None else None,
+            "content_hash": data.content_hash,
+            "issued_at": data.issued_at,
+            "lines": (data.document or {}).get("lines", []),
+            "deliveries": data.deliveries,
+        }
+
+
+class ClosedPeriod(Out):
+    id: int
+    hub_id: int
+    period_first: date
+    period_last: date = Field(description="Inclusive.")
+    closed_at: datetime
+    closed_by_id: int | None

@@ -202,9 +202,9 @@ class Statement(Timestamps, db.Model):
     year: Mapped[int | None]
     sequence: Mapped[int | None]
     number: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
-    credits_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("statements.id", ondelete="RESTRICT"), unique=True
-    )
+    # NO ACTION, not RESTRICT: still no statement with a credit note can go, but
+    # SQLite checks it per statement, so emptying the table at once works.
+    credits_id: Mapped[int | None] = mapped_column(sa.ForeignKey("statements.id"), unique=True)
     total_ore: Mapped[int] = mapped_column(money(), default=0)
     document: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))

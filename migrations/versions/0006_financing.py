@@ -92,7 +92,7 @@ def upgrade():
     sa.Column('updated_at', hub.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status = 'draft' OR (number IS NOT NULL AND content_hash IS NOT NULL)", name=op.f('ck_statements_issued_is_numbered')),
     sa.CheckConstraint('period_last >= period_first', name=op.f('ck_statements_period_ordered')),
-    sa.ForeignKeyConstraint(['credits_id'], ['statements.id'], name=op.f('fk_statements_credits_id_statements'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['credits_id'], ['statements.id'], name=op.f('fk_statements_credits_id_statements')),
     sa.ForeignKeyConstraint(['hub_id'], ['hubs.id'], name=op.f('fk_statements_hub_id_hubs'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_statements_issued_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_statements_organization_id_organizations'), ondelete='RESTRICT'),

@@ -238,3 +238,78 @@ def test_old_uploaded_files_lose_their_text(app, make_hub):
     db.session.commit()
     db.session.expire_all()
     assert (old.content, old.filename, recent.content) == ("", "kort.csv", "tid;kort\n")
+
+
+def test_the_cost_share_by_use_is_the_same_after_anonymizing(
+    app, make_hub, make_space, make_user, make_org
+):
+    from hub.accounts import service as accounts
+    from hub.finance import cost_share, financing, statements
+    from hub.finance import service as finance
+
+    hub = make_hub()
+    desk, cell = make_space(hub, kind="desk"), make_space(hub, kind="cell")
+    room = make_space(hub, kind="meeting_room", capacity=8)
+    host, nav, tax, idle = (make_org() for _ in range(4))
+    accounts.create_membership(
+        hub, {"organization_id": host.id, "kind": "host", "starts_on": date(2028, 1, 1)}
+    )
+    for org in (nav, tax, idle):
+        accounts.create_membership(
+            hub,
+            {
+                "organization_id": org.id,
+                "kind": "partner",
+                "starts_on": date(2028, 1, 1),
+                "carries_residual": True,
+            },
+        )
+    finance.create_cost_item(
+        hub,
+        {
+            "category": "rent",
+            "description": "Husleie 2029",
+            "amount_ore": 36_500_000,
+            "starts_on": date(2029, 1, 1),
+            "ends_on": date(2029, 12, 31),
+        },
+    )
+    financing.save_model(hub, 2029, {"key": "use"})
+    kari, ola = make_user(home_organization=nav), make_user(home_organization=nav)
+    per = make_user(home_organization=tax)
+    # 14 months before NOW: NAV 2 desk-days (two people, one checked in) = 2 units;
+    # Skatteetaten 1 cell-day + 2 room-hours = 1.5 + 0.5 = 2 units.
+    wednesday = OLD + timedelta(days=1)
+    first = service.create_booking(kari, desk, opens(OLD), opens(OLD, 8), now=day_before(OLD))
+    service.create_booking(ola, desk, opens(wednesday), opens(wednesday, 8), now=day_before(OLD))
+    service.create_booking(
+        per, cell, opens(OLD), opens(OLD, 8), title="Fagdag", now=day_before(OLD)
+    )
+    service.create_booking(
+        per, room, opens(OLD, 1), opens(OLD, 3), title="Møte", now=day_before(OLD)
+    )
+    db.session.commit()
+    service.check_in(first, kari, now=first.starts_at)
+    db.session.commit()
+    january = (date(2029, 1, 1), date(2029, 1, 31))
+
+    def figures():
+        result = cost_share.compute(hub, *january)
+        document = statements.build_document(hub, nav, *january)
+        return result, cost_share.lines(result), document
+
+    before = figures()
+    assert retention.anonymize_expired(now=NOW) == 4
+    db.session.commit()
+    db.session.expire_all()
+    after = figures()
+
+    assert after == before
+    assert db.session.scalars(sa.select(Booking.user_id)).all() == [None] * 4
+    # Rent in January: 36 500 000 x 31/365 = 3 100 000, half to each by use.
+    result = after[0]
+    assert {s.organization_id: s.amount_ore for s in result.shares} == {
+        nav.id: 1_550_000,
+        tax.id: 1_550_000,
+    }
+    assert result.share_of(idle.id) is None and result.share_of(host.id) is None

@@ -30,10 +30,20 @@ MAX_PERIOD_DAYS = 366
 
 
 def default_prefix(hub: Hub) -> str:
-    """LISTER for regionlab-lister: the slug's last word, in capitals, ASCII only."""
-    word = hub.slug.rsplit("-", 1)[-1]
-    ascii_word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Z0-9]", "", ascii_word.upper())[:20] or "HUB"
+    """LISTER for regionlab-lister: the slug's last word, in capitals, ASCII only.
+
+    A last word shorter than two characters (hub-1) takes the whole slug
+    (HUB1), so the default always passes the prefix rule (2 to 20 A-Z/0-9).
+    """
+
+    def cleaned(text: str) -> str:
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^A-Z0-9]", "", ascii_text.upper())[:20]
+
+    for candidate in (cleaned(hub.slug.rsplit("-", 1)[-1]), cleaned(hub.slug)):
+        if len(candidate) >= 2:
+            return candidate
+    return "HUB"
 
 
 def saved_model(hub: Hub, year: int) -> FinancingModel | None:

@@ -29,7 +29,7 @@ from hub.finance.models import (
     FinancingModel,
     Statement,
     StatementDelivery,
-    StatementStatus,
+    StatementKind,
 )
 from hub.mail import build_message, deliver
 from hub.spaces.models import Hub
@@ -183,12 +183,13 @@ def issue_due(today: date | None = None) -> list[Statement]:
         day = today or statements.local_today(hub)
         for year in (day.year, day.year - 1):
             model = cost_share.model_for(hub, year)
-            if not model.auto_issue:
-                continue
             period = periods.latest_due(model.cadence, model.issue_day, day, year)
-            if period is None or statements.closed_period_over(hub.id, *period):
-                continue
-            issued += _issue_period(hub, *period)
+            if period is None:
+                continue  # nothing of this year is due yet: last year's last period is
+            # The latest due period only: if its year's model does not issue
+            # automatically, or the period is closed, an older one is not issued instead.
+            if model.auto_issue and not statements.closed_period_over(hub.id, *period):
+                issued += _issue_period(hub, *period)
             break
     return issued
 
@@ -196,12 +197,21 @@ def issue_due(today: date | None = None) -> list[Statement]:
 def _issue_period(hub: Hub, first: date, last: date) -> list[Statement]:
     done = []
     for org in statements.organizations_to_bill(hub, first, last):
-        standing = db.session.scalar(
-            sa.select(Statement).where(
-                Statement.live_key == statements.live_key(hub.id, org.id, first, last)
+        earlier = list(
+            db.session.scalars(
+                sa.select(Statement).where(
+                    Statement.hub_id == hub.id,
+                    Statement.organization_id == org.id,
+                    Statement.kind == StatementKind.STATEMENT,
+                    Statement.period_first == first,
+                    Statement.period_last == last,
+                )
             )
         )
-        if standing is not None and standing.status is StatementStatus.ISSUED:
+        standing = next((s for s in earlier if s.live_key is not None), None)
+        if (standing is None and earlier) or (standing and standing.is_issued):
+            # Issued already, or credited: a correction is the admin's to issue,
+            # once the figures are right, not the job's the next morning.
             continue
         with db.session.begin_nested():
             draft = standing or statements.create_draft(hub, org, first, last)

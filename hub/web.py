@@ -129,6 +129,9 @@ def navigation() -> dict[str, Any]:
         items.append(("booking.my_bookings", _("My bookings")))
     if current_user.is_authenticated and permissions.can_view_any_usage(current_user):
         items.append(("usage.index", _("Usage")))
+    if permissions.is_partner_contact(current_user):
+        # statements.index lists the person's hubs, or goes straight to the only one
+        items.append(("statements.index", _("Statements")))
     if current_user.is_authenticated and permissions.can_open_admin(current_user):
         items.append(("accounts_admin.index", _("Administration")))
     return {"nav_items": items}

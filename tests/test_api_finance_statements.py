@@ -136,7 +136,7 @@ def test_cost_share_adds_up_to_the_net_cost_and_says_why(api, lister):
     nav = {p["component"]: p for p in lines["NAV Lister"]["parts"]}
     assert nav["contribution"]["amount_ore"] == NAV_CONTRIBUTION
     assert nav["residual"]["amount_ore"] == NAV_ROOM  # capped
-    assert "capped at" in nav["residual"]["explanation"]
+    assert "the agreed cap is kr\xa098\xa0630,14 for the period" in nav["residual"]["explanation"]
     assert lines["NAV Lister"]["organization_id"] == lister["nav"].id
     assert lines["Skatteetaten"]["amount_ore"] == TAX_CONTRIBUTION
     assert lines["Prosjekt Havvind"]["parts"][0]["component"] == "overhead"

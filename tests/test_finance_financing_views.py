@@ -189,10 +189,13 @@ def test_overview_shows_every_share_with_its_explanation(client, as_admin):
     assert "kr 600 000,00, the whole range" in page
     assert re.search(r"Net cost</th>\s*<td class=\"numeric\">kr 560 000,00</td>", page)
     # one row per organization, with each part's label and explanation under it
-    assert "Yearly contribution (kr 120 000,00): kr 120 000,00 a year × 365 days (1 years)" in page
-    assert "Yearly contribution (kr 60 000,00): kr 60 000,00 a year × 365 days (1 years)" in page
+    assert "Yearly contribution (kr 120 000,00): kr 120 000,00 a year, the whole year" in page
+    assert "Yearly contribution (kr 60 000,00): kr 60 000,00 a year, the whole year" in page
     assert "Share of the residual (kr 300 000,00):" in page
-    assert "= 100 % of kr 380 000,00 residual; capped at kr 300 000,00" in page
+    assert (
+        "= 100 % of kr 380 000,00 residual; capped: the agreed cap is kr 300 000,00 for the "
+        "period, which leaves kr 300 000,00 after the fixed amounts"
+    ) in page
     assert "Host: what no one else carries (kr 80 000,00):" in page
     assert "kr 80 000,00 of the residual kr 380 000,00 that no partner carries" in page
     for name in ("Agder fylkeskommune", "Lyngdal kommune", "NAV Lister", "Skatteetaten"):
@@ -223,7 +226,7 @@ def test_a_shorter_period_is_prorated(client, as_admin):
         )
     )
     assert "90 of 365 days of kr 600 000,00" in page
-    assert "kr 120 000,00 a year × 90 days" in page
+    assert "kr 120 000,00 a year × 90/365 days" in page
     assert 'value="2026-01-01"' in page and 'value="2026-03-31"' in page
 
 
@@ -301,7 +304,7 @@ def test_a_blend_that_is_not_100_is_422_and_keeps_what_was_typed(client, as_admi
 
     assert response.status_code == 422
     page = text(response)
-    assert "The blend's percentages must add up to 100 (now 90.00)." in page
+    assert "The blend's percentages must add up to 100 (now 90)." in page
     assert 'id="blend_equal_pct-error"' in page
     assert re.search(r'id="blend_equal_pct"[^>]*value="40"', page)
     assert re.search(r'id="statement_prefix"[^>]*value="Lister"', page)
@@ -401,7 +404,7 @@ def test_cost_share_csv_has_a_row_per_part(client, as_admin):
     ]
     assert sum(Decimal(r["amount_nok"]) for r in rows) == Decimal("560000.00")
     nav = rows[2]["explanation"].replace(NBSP, " ")
-    assert nav == "kr 120 000,00 a year × 365 days (1 years)"
+    assert nav == "kr 120 000,00 a year, the whole year"
 
 
 def test_cost_share_csv_has_the_hub_lines(client, make_hub, make_org, make_user, login):
@@ -560,7 +563,7 @@ def test_whatif_without_a_host_shows_what_is_not_covered(
         (
             {"c2_key": "blend", "c2_blend_equal_pct": "40", "c2_blend_use_pct": "50"},
             "c2_blend_equal_pct",
-            "must add up to 100 (now 90.00)",
+            "must add up to 100 (now 90)",
         ),
         (
             {"c3_key": "use", "c3_desk_day_weight": "mye"},

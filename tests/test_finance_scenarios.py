@@ -78,7 +78,7 @@ def flat(text: str) -> str:
 def numbers(text: str) -> list[str]:
     """The figures in an explanation, in order: the words may be translated, these not.
 
-    'kr 75 000,00 a year × 90 days (0,2466 years)' -> ['75 000,00', '90', '0,2466']
+    'kr 75 000,00 a year × 90/365 days' -> ['75 000,00', '90', '365']
     """
     return re.findall(r"\d+(?:[ ,.]\d+)*", flat(text))
 
@@ -223,11 +223,11 @@ def test_regionlab_lister_q1_statement_explains_the_contribution(lister):
     assert issued.total_ore == 1_849_315  # 7 500 000 x 90/365, as in the quarter test
     [line] = document["lines"]
     assert line["amount_ore"] == 1_849_315
-    # "kr 75 000,00 a year x 90 days (0,2466 years)", in the document's language
+    # "kr 75 000,00 a year x 90/365 days", in the document's language
     # (Norwegian: decimal comma): 75 000 x 90/365 = 18 493,15.
     explanation = flat(line["explanation"])
     assert "75 000" in explanation and "90" in explanation
-    assert numbers(explanation) == ["75 000,00", "90", "0,2466"]
+    assert numbers(explanation) == ["75 000,00", "90", "365"]
     assert flat(document["total"]) == "kr 18 493,15"
     assert issued.content_hash == statements.content_hash(document)
 

@@ -38,12 +38,16 @@ def test_build_scheduler_registers_every_job_in_utc_without_starting(app):
     assert isinstance(scheduler, BlockingScheduler) and not scheduler.running
     assert scheduler.timezone.utcoffset(datetime(2030, 7, 1)) == timedelta(0)
     scheduled = {job.id: job for job in scheduler.get_jobs()}
-    assert list(scheduled) == list(jobs.JOBS) == [
-        "release_no_shows",
-        "anonymize_usage",
-        "issue_statements",
-        "send_statements",
-    ]
+    assert (
+        list(scheduled)
+        == list(jobs.JOBS)
+        == [
+            "release_no_shows",
+            "anonymize_usage",
+            "issue_statements",
+            "send_statements",
+        ]
+    )
     job = scheduled["release_no_shows"]
     assert job.func is jobs.run_job and job.args == (app, "release_no_shows")
     assert isinstance(job.trigger, IntervalTrigger)

@@ -107,6 +107,14 @@ def partner_organization_ids(user: User | None, hub: Hub) -> set[int]:
     }
 
 
+def is_partner_contact(user: User | None) -> bool:
+    """Whether the person speaks for an organization in any hub (statements in the menu)."""
+    return is_authenticated(user) and any(
+        r.role == Role.PARTNER_CONTACT
+        for r in user.roles  # type: ignore[union-attr]
+    )
+
+
 def can_view_usage(user: User | None, hub: Hub) -> bool:
     """Admins see all of a hub's usage; partner contacts their own and the hub's totals."""
     return can_admin_hub(user, hub) or bool(partner_organization_ids(user, hub))

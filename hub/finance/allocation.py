@@ -560,6 +560,7 @@ def _split_residual(
     carried_fraction = sum((f for f, _ in fractions.values()), Fraction(0))
     pool = largest_remainder(residual, {"carried": carried_fraction, "rest": 1 - carried_fraction})
     room: dict[int, int | None] = {}
+    period_cap: dict[int, int] = {}
     for member in carriers:
         if member.cap_ore is None:
             room[member.membership_id] = None
@@ -567,6 +568,7 @@ def _split_residual(
             cap, _years = prorate_recurring(
                 member.cap_ore, "year", first, last, member.starts_on, member.ends_on
             )
+            period_cap[member.membership_id] = cap
             room[member.membership_id] = max(0, cap - paid.get(member.membership_id, 0))
     weights = {ident: f for ident, (f, _) in fractions.items()}
     parts, left, capped = capped_split(pool["carried"], weights, room)
@@ -582,7 +584,9 @@ def _split_residual(
                 "residual_ore": residual,
                 "fraction": fraction,
                 "keys": keys,
+                # When the cap binds: the cap for the period and what it left.
                 "cap_ore": room[ident] if ident in capped else None,
+                "period_cap_ore": period_cap.get(ident) if ident in capped else None,
             },
         )
         add(member, Part(Component.RESIDUAL, ident, amount, basis))

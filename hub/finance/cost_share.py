@@ -214,7 +214,8 @@ def lines(result: engine.Allocation) -> list[Line]:
     ]
     if result.uncovered_ore:
         text = _("No host membership carries what the partners do not.")
-        out.append(Line(None, _("Not covered"), result.uncovered_ore, ((text, 0, text),)))
+        label = _("Not covered")
+        out.append(Line(None, label, result.uncovered_ore, ((label, result.uncovered_ore, text),)))
     if kept := result.kept_surplus_ore:
         label = (
             _("Surplus carried forward")

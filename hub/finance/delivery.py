@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from hub.accounts.models import HubRole, Organization, Role, User
+from hub.errors import DomainError
 from hub.extensions import db
 from hub.finance import cost_share, periods, statements
 from hub.finance.models import (
@@ -196,7 +197,8 @@ def issue_due(today: date | None = None) -> list[Statement]:
 
 def _issue_period(hub: Hub, first: date, last: date) -> list[Statement]:
     done = []
-    for org in statements.organizations_to_bill(hub, first, last):
+    run = statements.computed(hub, first, last)
+    for org in statements.organizations_to_bill(hub, first, last, run):
         earlier = list(
             db.session.scalars(
                 sa.select(Statement).where(
@@ -213,8 +215,11 @@ def _issue_period(hub: Hub, first: date, last: date) -> list[Statement]:
             # Issued already, or credited: a correction is the admin's to issue,
             # once the figures are right, not the job's the next morning.
             continue
-        with db.session.begin_nested():
-            draft = standing or statements.create_draft(hub, org, first, last)
-            done.append(statements.issue(draft))
+        try:
+            with db.session.begin_nested():
+                draft = standing or statements.create_draft(hub, org, first, last, run)
+                done.append(statements.issue(draft, run=run))
+        except DomainError as exc:  # one organization's problem does not stop the others
+            log.warning("statement for %s %s–%s not issued: %s", org.name, first, last, exc)
     db.session.commit()  # statements are safe before any mail is tried
     return done

@@ -71,8 +71,18 @@ def explain(part: Part, allocation: Allocation) -> str:
     basis: Basis = part.basis
     values: Any = basis.values
     if basis.code == "yearly_amount":
+        if values["years"] == 1:
+            return _("%(amount)s a year, the whole year", amount=format_nok(values["amount_ore"]))
+        year_days = Fraction(values["days"]) / values["years"]
+        if year_days.denominator == 1:  # within one calendar year: days of its 365 or 366
+            return _(
+                "%(amount)s a year × %(days)s/%(year_days)s days",
+                amount=format_nok(values["amount_ore"]),
+                days=values["days"],
+                year_days=year_days.numerator,
+            )
         return _(
-            "%(amount)s a year × %(days)s days (%(years)s years)",
+            "%(amount)s a year × %(years)s of a year (%(days)s days)",
             amount=format_nok(values["amount_ore"]),
             days=values["days"],
             years=number(values["years"], 4),
@@ -154,5 +164,10 @@ def _explain_residual(values: Any, allocation: Allocation) -> str:
         residual=format_nok(values["residual_ore"]),
     )
     if values.get("cap_ore") is not None:
-        text += "; " + _("capped at %(cap)s", cap=format_nok(values["cap_ore"]))
+        text += "; " + _(
+            "capped: the agreed cap is %(cap)s for the period, which leaves %(room)s "
+            "after the fixed amounts",
+            cap=format_nok(values["period_cap_ore"]),
+            room=format_nok(values["cap_ore"]),
+        )
     return text

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from hub.errors import FieldErrors
@@ -54,7 +55,10 @@ def _checked(merged: dict[str, Any], changes: dict[str, Any], errors: FieldError
         if all(p is not None for p in parts) and sum(parts) != 100:  # type: ignore[arg-type]
             errors.add(
                 "blend_equal_pct",
-                _("The blend's percentages must add up to 100 (now %(sum)s).", sum=sum(parts)),  # type: ignore[arg-type]
+                _(
+                    "The blend's percentages must add up to 100 (now %(sum)s).",
+                    sum=format_decimal(sum(parts)),  # type: ignore[arg-type]
+                ),
             )
     if key is engine.Key.USE and not any(changes[n] for n in WEIGHT_FIELDS):
         errors.add("desk_day_weight", _("At least one kind of use must count."))

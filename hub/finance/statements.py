@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,8 +21,8 @@ import sqlalchemy as sa
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
-from hub.accounts.models import Organization, User
-from hub.errors import Conflict, FieldErrors
+from hub.accounts.models import Membership, Organization, User
+from hub.errors import Conflict, FieldErrors, ValidationFailed
 from hub.extensions import db
 from hub.finance import cost_share
 from hub.finance import pdf as pdf_render
@@ -69,8 +70,13 @@ def statements_of(
         query = query.where(
             Statement.period_first >= date(year, 1, 1), Statement.period_first <= date(year, 12, 31)
         )
+    # Drafts (no number yet) first on every database.
     query = query.order_by(
-        Statement.period_first.desc(), Statement.period_last, Statement.number, Statement.id
+        Statement.period_first.desc(),
+        Statement.period_last,
+        Statement.number.is_(None).desc(),
+        Statement.number,
+        Statement.id,
     )
     return list(db.session.scalars(query))
 
@@ -172,11 +178,30 @@ def _model_note(model: FinancingModel, result: Allocation) -> str:
     )
 
 
-def build_document(hub: Hub, organization: Organization, first: date, last: date) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """One run of the model for a hub and period, shared by the statements made from it."""
+
+    model: FinancingModel
+    result: Allocation
+
+
+def computed(hub: Hub, first: date, last: date) -> Computed:
+    model = cost_share.model_for(hub, first.year)
+    return Computed(model, cost_share.compute(hub, first, last, model.to_model()))
+
+
+def build_document(
+    hub: Hub,
+    organization: Organization,
+    first: date,
+    last: date,
+    run: Computed | None = None,
+) -> dict[str, Any]:
     """The statement's content, in Norwegian, computed now from the financing model."""
     with force_locale(DOCUMENT_LOCALE):
-        model = cost_share.model_for(hub, first.year)
-        result = cost_share.compute(hub, first, last, model.to_model())
+        run = run or computed(hub, first, last)
+        model, result = run.model, run.result
         share = result.share_of(organization.id)
         parts = cost_share.part_rows(share, result) if share else ()
         total = sum(ore for _label, ore, _text in parts)
@@ -243,9 +268,17 @@ def _standing(hub: Hub, organization_id: int, first: date, last: date) -> Statem
     )
 
 
-def create_draft(hub: Hub, organization: Organization, first: date, last: date) -> Statement:
+def create_draft(
+    hub: Hub, organization: Organization, first: date, last: date, run: Computed | None = None
+) -> Statement:
     _check_period(first, last)
     ensure_open(hub.id, first, last)
+    run = run or computed(hub, first, last)
+    has_share = run.result.share_of(organization.id) is not None
+    if not has_share and not _is_member(hub, organization, first, last):
+        raise ValidationFailed(
+            {"organization_id": [_("The organization is not a member of the hub in the period.")]}
+        )
     if (existing := _standing(hub, organization.id, first, last)) is not None:
         raise Conflict(
             _(
@@ -264,15 +297,32 @@ def create_draft(hub: Hub, organization: Organization, first: date, last: date) 
         period_last=last,
         live_key=live_key(hub.id, organization.id, first, last),
     )
-    _fill_draft(statement, hub, organization)
+    _fill_draft(statement, hub, organization, run)
     db.session.add(statement)
     db.session.flush()
     return statement
 
 
-def organizations_to_bill(hub: Hub, first: date, last: date) -> list[Organization]:
+def _is_member(hub: Hub, organization: Organization, first: date, last: date) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(
+                Membership.hub_id == hub.id,
+                Membership.organization_id == organization.id,
+                Membership.starts_on <= last,
+                sa.or_(Membership.ends_on.is_(None), Membership.ends_on >= first),
+            )
+        )
+    )
+
+
+def organizations_to_bill(
+    hub: Hub, first: date, last: date, run: Computed | None = None
+) -> list[Organization]:
     """Everyone with a share (positive or a refund) in the period."""
-    result = cost_share.compute(hub, first, last)
+    result = (run or computed(hub, first, last)).result
     ids = [s.organization_id for s in result.shares if s.amount_ore or s.parts]
     found = db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids)))
     return sorted(found, key=lambda o: o.name.casefold())
@@ -282,15 +332,19 @@ def create_drafts(hub: Hub, first: date, last: date) -> list[Statement]:
     """A draft for every organization with a share that has no statement yet."""
     _check_period(first, last)
     ensure_open(hub.id, first, last)
+    run = computed(hub, first, last)
     return [
-        create_draft(hub, org, first, last)
-        for org in organizations_to_bill(hub, first, last)
+        create_draft(hub, org, first, last, run)
+        for org in organizations_to_bill(hub, first, last, run)
         if _standing(hub, org.id, first, last) is None
     ]
 
 
-def _fill_draft(statement: Statement, hub: Hub, organization: Organization) -> None:
-    document = build_document(hub, organization, statement.period_first, statement.period_last)
+def _fill_draft(
+    statement: Statement, hub: Hub, organization: Organization, run: Computed | None = None
+) -> None:
+    first, last = statement.period_first, statement.period_last
+    document = build_document(hub, organization, first, last, run)
     statement.document = document
     statement.total_ore = document["total_ore"]
 
@@ -361,12 +415,15 @@ def _number_and_freeze(statement: Statement, hub: Hub, user: User | None) -> Non
             continue  # another writer took the number: take the next
 
 
-def issue(statement: Statement, user: User | None = None) -> Statement:
-    """Recompute the draft one last time and freeze it under the next number."""
+def issue(statement: Statement, user: User | None = None, run: Computed | None = None) -> Statement:
+    """Recompute the draft one last time and freeze it under the next number.
+
+    ``run`` lets a caller issuing a whole period compute the model once.
+    """
     _ensure_draft(statement)
     ensure_open(statement.hub_id, statement.period_first, statement.period_last)
     hub = statement.hub
-    _fill_draft(statement, hub, statement.organization)
+    _fill_draft(statement, hub, statement.organization, run)
     _number_and_freeze(statement, hub, user)
     from hub.finance import delivery
 

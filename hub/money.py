@@ -31,6 +31,11 @@ def format_nok(ore: int | None, *, symbol: bool = True) -> str:
     return f"kr\u00a0{text}" if symbol else text
 
 
+def ore_to_decimal(ore: int) -> Decimal:
+    """-123450 -> Decimal('-1234.50'): kroner for files machines read (CSV, API)."""
+    return (Decimal(ore) / 100).quantize(Decimal("0.01"))
+
+
 def ore_to_input(ore: int | None) -> str:
     """The value shown in a form field: '12500,50', or '12500' when whole."""
     if ore is None:

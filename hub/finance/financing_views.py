@@ -36,7 +36,7 @@ from hub.finance.labels import (
 )
 from hub.finance.models import FinancingModel
 from hub.forms import apply_errors, form_errors, form_status, form_values, save_submitted
-from hub.money import format_nok
+from hub.money import format_nok, ore_to_decimal
 from hub.spaces import opening
 from hub.spaces.models import Hub
 from hub.usage import charts, export
@@ -229,27 +229,15 @@ def overview(slug: str) -> Page:
     return _overview_page(hub, period, form)
 
 
-def _amount_nok(ore: int) -> str:
-    """Øre as kroner with a decimal point and two decimals, for machines: -1234.50."""
-    sign = "-" if ore < 0 else ""
-    kroner, rest = divmod(abs(ore), 100)
-    return f"{sign}{kroner}.{rest:02d}"
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet must not read as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_rows(result: engine.Allocation) -> list[dict[str, Any]]:
     """One row per part of each organization's share, then the hub's own lines."""
     rows = [
         {
             "organization_id": share.organization_id,
-            "organization": _cell(share.name),
+            "organization": share.name,
             "component": part.component.value,
-            "amount_nok": _amount_nok(part.amount_ore),
-            "explanation": _cell(explain(part, result)),
+            "amount_nok": ore_to_decimal(part.amount_ore),
+            "explanation": explain(part, result),
         }
         for share in result.shares
         for part in share.parts
@@ -263,10 +251,10 @@ def csv_rows(result: engine.Allocation) -> list[dict[str, Any]]:
         rows.append(
             {
                 "organization_id": "",
-                "organization": _cell(line.name),
+                "organization": line.name,
                 "component": component,
-                "amount_nok": _amount_nok(line.amount_ore),
-                "explanation": _cell(line.parts[0][2] if line.parts else ""),
+                "amount_nok": ore_to_decimal(line.amount_ore),
+                "explanation": line.parts[0][2] if line.parts else "",
             }
         )
     return rows

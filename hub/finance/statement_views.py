@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +47,7 @@ from hub.finance.statement_forms import (
     period_choices,
 )
 from hub.forms import apply_errors, form_status, save_submitted
+from hub.money import ore_to_decimal
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub
 from hub.usage import export
@@ -286,7 +286,7 @@ def admin_csv(slug: str) -> Page:
             "period_last": s.period_last,
             "label": line.get("label", ""),
             "explanation": line.get("explanation", ""),
-            "amount_nok": f"{Decimal(line.get('amount_ore', 0)) / 100:.2f}",
+            "amount_nok": ore_to_decimal(line.get("amount_ore", 0)),
             "content_hash": s.content_hash or "",
         }
         for s in reversed(statements.statements_of(hub, year=year))

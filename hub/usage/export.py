@@ -121,9 +121,15 @@ def export_rows(
     return columns, iter(rows)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _plain(value: Any) -> Any:
+    """Dates as ISO text; text a spreadsheet would run as a formula gets a quote."""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 

@@ -321,9 +321,9 @@ def _is_member(hub: Hub, organization: Organization, first: date, last: date) ->
 def organizations_to_bill(
     hub: Hub, first: date, last: date, run: Computed | None = None
 ) -> list[Organization]:
-    """Everyone with a share (positive or a refund) in the period."""
+    """Everyone who pays (or is refunded) something in the period; nobody gets a kr 0 bill."""
     result = (run or computed(hub, first, last)).result
-    ids = [s.organization_id for s in result.shares if s.amount_ore or s.parts]
+    ids = [s.organization_id for s in result.shares if s.amount_ore]
     found = db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids)))
     return sorted(found, key=lambda o: o.name.casefold())
 

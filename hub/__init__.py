@@ -73,6 +73,7 @@ def _import_models() -> None:
     """Register every table on the metadata (Alembic and create_all need them all)."""
     import hub.accounts.models
     import hub.booking.models
+    import hub.calendar.models
     import hub.finance.models
     import hub.spaces.models
     import hub.usage.models

@@ -1,0 +1,1 @@
+"""Calendar sync: iCal feeds out (subscriptions), external busy calendars in."""

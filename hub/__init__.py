@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from hub.accounts.views import bp as accounts_bp
     from hub.api import bp as api_bp
     from hub.booking.views import bp as booking_bp
+    from hub.calendar.views import bp as calendar_bp
     from hub.finance.financing_views import bp as financing_bp
     from hub.finance.statement_views import bp as statements_bp
     from hub.finance.views import bp as finance_bp
@@ -52,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(spaces_admin_bp)
     app.register_blueprint(floorplan_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(finance_bp)

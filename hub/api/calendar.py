@@ -1,0 +1,3 @@
+"""Subscription feeds in the API: renew or revoke the secret URLs."""
+
+from __future__ import annotations

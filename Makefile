@@ -84,7 +84,7 @@ clean:
 
 # Benchmarks (issues 3 and 4, Speed): booking over HTTP under gunicorn, a week's availability
 # with 10k and 1M bookings, and usage reports over a busy hub's year of 100k and 1M bookings,
-# on SQLite and PostgreSQL; about 9-14 minutes. See bench/README.md.
+# on SQLite and PostgreSQL; about an hour, most of it the finance benchmark (1,000 statements with PDFs per run). See bench/README.md.
 # One of them: make bench BENCH_ARGS="--only usage".
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--backends sqlite --requests 500".
 .PHONY: bench

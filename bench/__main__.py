@@ -4,9 +4,11 @@
     python -m bench --only booking          # only the HTTP benchmark
     python -m bench --only availability     # only the availability benchmark
     python -m bench --only usage            # only the usage-report benchmark (issue 4)
+    python -m bench --only finance          # only the statements benchmark (100 hubs, 2M rows)
     python -m bench --backends sqlite       # one database
     python -m bench --requests 500 --big 100000   # a quicker, smaller run
     python -m bench --only usage --usage-sizes 10000,100000 --usage-runs 3
+    python -m bench --only finance --finance-rows 200000 --finance-runs 1
 
 PostgreSQL comes from HUB_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres); without a reachable server its
@@ -26,7 +28,7 @@ from bench.common import BACKENDS, machine_summary, postgres_available
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=("booking", "availability", "usage"))
+    parser.add_argument("--only", choices=("booking", "availability", "usage", "finance"))
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--requests", type=int, default=2000, help="measured POSTs per endpoint")
     parser.add_argument("--concurrency", type=int, default=16, help="client threads")
@@ -47,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         help="usage benchmark: bookings in the hub's year, small and big (at most 1,010,868)",
     )
     parser.add_argument("--usage-runs", type=int, default=5, help="timed usage runs (median)")
+    parser.add_argument(
+        "--finance-rows", type=int, default=2_000_000, help="finance benchmark: usage_days rows"
+    )
+    parser.add_argument("--finance-hubs", type=int, default=100, help="finance benchmark: hubs")
+    parser.add_argument("--finance-runs", type=int, default=3, help="timed finance runs (best)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)
 
@@ -60,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--usage-sizes takes two numbers, like 100000,1000000")
     if not 0 < usage_small < usage_big:
         parser.error("--usage-sizes: the second size must be larger than the first")
+    if args.finance_rows < 1 or args.finance_hubs < 1 or args.finance_runs < 1:
+        parser.error("--finance-rows, --finance-hubs and --finance-runs take positive numbers")
     skipped = []
     if "postgresql" in backends and (reason := postgres_available()):
         backends.remove("postgresql")
@@ -114,6 +123,23 @@ def main(argv: list[str] | None = None) -> int:
                 usage_bench.bench_backend(backend, usage_small, usage_big, args.usage_runs)
             )
         sections.append(usage_bench.report(usage_results, args.usage_runs))
+
+    if args.only in (None, "finance"):
+        from bench import finance_bench
+
+        finance_results = []
+        for backend in backends:
+            print(
+                f"\n[finance] {backend}: seeding {args.finance_hubs} hubs and "
+                f"{args.finance_rows:,} usage rows ..."
+            )
+            sys.stdout.flush()
+            finance_results.append(
+                finance_bench.bench_backend(
+                    backend, args.finance_rows, args.finance_hubs, args.finance_runs
+                )
+            )
+        sections.append(finance_bench.report(finance_results, args.finance_runs))
 
     print()
     print("=" * 100)

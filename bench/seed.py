@@ -380,3 +380,64 @@ def settle(engine: sa.Engine) -> None:
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
+
+
+# --- any table (bench/finance_bench.py) ----------------------------------------------
+
+
+def load_table(engine: sa.Engine, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Append rows given in ``columns`` order (ints, strings, dates, datetimes, None) to
+    ``table`` in one transaction; returns how many were written.
+
+    PostgreSQL: ``COPY``, the foreign-key triggers skipped for that transaction
+    (``session_replication_role = replica``; the ids come from a frame just made).
+    SQLite: one ``executemany`` inside ``BEGIN IMMEDIATE``; no trigger is dropped,
+    so this is for tables without the bookings' overlap triggers (the roll-up).
+    """
+    names = ", ".join(columns)
+    if engine.dialect.name == "postgresql":
+        written = 0
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                buffer = io.StringIO()
+                for row in rows:
+                    buffer.write("\t".join(_copy_text(value) for value in row) + "\n")
+                    written += 1
+                    if written % 50_000 == 0:
+                        copy.write(buffer.getvalue())
+                        buffer = io.StringIO()
+                copy.write(buffer.getvalue())
+            raw.commit()
+        finally:
+            raw.close()
+        return written
+    placeholders = ", ".join("?" for _ in columns)
+    raw = engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        dbapi.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = dbapi.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders})",
+                (tuple(_sqlite_any(value) for value in row) for row in rows),
+            )
+            written = cursor.rowcount
+            dbapi.execute("COMMIT")
+        except BaseException:
+            dbapi.execute("ROLLBACK")
+            raise
+    finally:
+        raw.close()
+    return written
+
+
+def _sqlite_any(value: object) -> object:
+    """As SQLAlchemy stores it on SQLite: UTCDateTime text, dates as YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        return _sqlite_instant(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

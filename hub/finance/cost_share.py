@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from hub.accounts.models import Membership
 from hub.errors import FieldErrors
@@ -124,7 +125,9 @@ def inputs_for(hub: Hub, first: date, last: date, model: engine.Model) -> engine
     )
     memberships = list(
         db.session.scalars(
-            sa.select(Membership).where(
+            sa.select(Membership)
+            .options(selectinload(Membership.organization))
+            .where(
                 Membership.hub_id == hub.id,
                 Membership.starts_on <= last,
                 sa.or_(Membership.ends_on.is_(None), Membership.ends_on >= first),

@@ -49,7 +49,7 @@ _REGULAR = FontFace(emphasis="")
 class _StatementPDF(FPDF):
     """FPDF with the statement's page furniture (draft marker and footer)."""
 
-    def __init__(self, document: Mapping[str, Any], total_pages: int | None) -> None:
+    def __init__(self, document: Mapping[str, Any], total_pages: int) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.document = document
         self.labels: Mapping[str, str] = document["labels"]
@@ -70,8 +70,6 @@ class _StatementPDF(FPDF):
 
     def footer(self) -> None:
         """Statement number and "Side N av M" on every page; hash on the last."""
-        if self.total_pages is None:
-            return
         doc = self.document
         self.set_y(-FOOTER_RULE)
         self.set_draw_color(*RULE)
@@ -102,19 +100,23 @@ def render_statement(document: Mapping[str, Any]) -> bytes:
     content_hash and the ``labels`` headings); nothing is formatted or
     translated here, so the PDF shows exactly what the caller shows elsewhere.
 
-    The body is laid out twice: once to count the pages, then for real with
-    the total known. fpdf2's ``{nb}`` alias would avoid that but reserves room
-    for three digits, which leaves a visible gap in a right-aligned footer.
-    The footer lives in the bottom margin, so it cannot change the page count.
+    The footer says "page N of M", so M must be known while laying out. Most
+    statements fit on one page: the first pass assumes so, and only a longer
+    document is laid out a second time with its real page count. (fpdf2's
+    ``{nb}`` alias reserves room for three digits, which leaves a visible gap
+    in a right-aligned footer.) The footer lives in the bottom margin, so it
+    cannot change the page count.
     """
-    with _laid_out(document, total_pages=None) as counting:
-        total_pages = counting.pages_count
+    with _laid_out(document, total_pages=1) as pdf:
+        if pdf.pages_count == 1:
+            return bytes(pdf.output())
+        total_pages = pdf.pages_count
     with _laid_out(document, total_pages=total_pages) as pdf:
         return bytes(pdf.output())
 
 
 @contextmanager
-def _laid_out(document: Mapping[str, Any], total_pages: int | None) -> Iterator[_StatementPDF]:
+def _laid_out(document: Mapping[str, Any], total_pages: int) -> Iterator[_StatementPDF]:
     """The whole document laid out; font files are closed afterwards.
 
     fpdf2 keeps each TTF open until ``output()``; the counting pass never

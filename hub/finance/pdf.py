@@ -53,7 +53,7 @@ class _StatementPDF(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.document = document
         self.labels: Mapping[str, str] = document["labels"]
-        # None during the counting pass; see render_statement.
+        # Assumed 1 on the first pass; see render_statement.
         self.total_pages = total_pages
 
     def header(self) -> None:

@@ -36,6 +36,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # Calendar subscription feeds (hub.calendar.feeds): the window of bookings a feed
+    # holds, counted in days from local midnight today (back) and to the end of the
+    # day this many days ahead.
+    "CALENDAR_FEED_DAYS_BACK": 90,
+    "CALENDAR_FEED_DAYS_AHEAD": 365,
 }
 
 # Variables documented in the README; every one maps HUB_<NAME> -> config[NAME].

@@ -1,5 +1,9 @@
 """One booking (or several) as an iCalendar object for email attachments (iMIP).
 
+``base_event`` is the one VEVENT builder; the subscription feeds
+(``hub.calendar.feeds``) use it too, so emails and feeds never disagree on a
+booking's UID, SEQUENCE, times or location.
+
 Everything comes from the rows, never from the clock: the UID from the id, DTSTAMP
 and LAST-MODIFIED from ``updated_at``, SEQUENCE from ``booking.sequence``. The
 same rows always give the same bytes. Times are written in UTC (``...Z``), so no
@@ -36,12 +40,17 @@ def content_type(method: Method) -> str:
     return f"text/calendar; method={method}; charset=utf-8"
 
 
-def booking_uid(booking: Booking) -> str:
-    host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "hub.invalid"
-    return f"booking-{booking.id}@{host}"
+def uid_host() -> str:
+    """The host part of every UID: PUBLIC_URL's host name, so UIDs are unique per installation."""
+    return urlsplit(current_app.config["PUBLIC_URL"]).hostname or "hub.invalid"
+
+
+def booking_uid(booking: Booking, host: str | None = None) -> str:
+    return f"booking-{booking.id}@{host or uid_host()}"
 
 
 def bookings_url() -> str:
+    """The person's bookings page (hub.booking.views.my_bookings); no page per booking exists."""
     return current_app.config["PUBLIC_URL"].rstrip("/") + "/bookings"
 
 
@@ -68,26 +77,58 @@ def _organizer() -> vCalAddress:
     return organizer
 
 
-def _status(booking: Booking, method: Method) -> str:
-    if method == "CANCEL":
-        return "CANCELLED"
+def event_status(booking: Booking) -> str:
+    """STATUS of an active booking: TENTATIVE while it awaits approval."""
     return "TENTATIVE" if booking.status == BookingStatus.PENDING else "CONFIRMED"
 
 
-def booking_event(booking: Booking, method: Method) -> Event:
+def _status(booking: Booking, method: Method) -> str:
+    if method == "CANCEL":
+        return "CANCELLED"
+    return event_status(booking)
+
+
+def base_event(
+    booking: Booking,
+    *,
+    summary: str,
+    url: str,
+    status: str,
+    transp: str = "OPAQUE",
+    host: str | None = None,
+) -> Event:
+    """The one builder of a booking's VEVENT, shared by emails (iMIP) and feeds.
+
+    Property by property, everything from the row: UID from the id, DTSTAMP and
+    LAST-MODIFIED from ``updated_at`` (never "now"), SEQUENCE from the row, the
+    interval in UTC. Callers choose what differs: the summary (feeds hide other
+    people's meetings), the URL, the status and the transparency; iMIP adds the
+    ORGANIZER and ATTENDEE on top (feeds have none: clients would treat the
+    events as invitations).
+    """
     event = Event()
-    event.add("uid", booking_uid(booking))
+    event.add("uid", booking_uid(booking, host))
     event.add("dtstamp", _utc(booking.updated_at))
     event.add("created", _utc(booking.created_at))
     event.add("last-modified", _utc(booking.updated_at))
     event.add("sequence", booking.sequence)
     event.add("dtstart", _utc(booking.starts_at))
     event.add("dtend", _utc(booking.ends_at))
-    event.add("summary", summary(booking))
+    event.add("summary", summary)
     event.add("location", location(booking))
-    event.add("url", bookings_url())
-    event.add("status", _status(booking, method))
-    event.add("transp", "OPAQUE")
+    event.add("url", url)
+    event.add("status", status)
+    event.add("transp", transp)
+    return event
+
+
+def booking_event(booking: Booking, method: Method) -> Event:
+    event = base_event(
+        booking,
+        summary=summary(booking),
+        url=bookings_url(),
+        status=_status(booking, method),
+    )
     event.add("organizer", _organizer())
     user = booking.user
     if user is not None:
@@ -100,12 +141,18 @@ def booking_event(booking: Booking, method: Method) -> Event:
     return event
 
 
-def bookings_calendar(bookings: Sequence[Booking], method: Method) -> bytes:
-    """A VCALENDAR with one VEVENT per booking, in the order given."""
+def new_calendar() -> Calendar:
+    """An empty VCALENDAR with our PRODID (not ``Calendar.new()``, which invents values)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    return calendar
+
+
+def bookings_calendar(bookings: Sequence[Booking], method: Method) -> bytes:
+    """A VCALENDAR with one VEVENT per booking, in the order given."""
+    calendar = new_calendar()
     calendar.add("method", method)
     for booking in bookings:
         calendar.add_component(booking_event(booking, method))

@@ -61,12 +61,23 @@ def send_statements() -> int:
     return sent
 
 
+def sync_external_calendars() -> int:
+    """Fetch the external calendars meeting rooms follow; their events block the rooms."""
+    from hub.calendar import external
+    from hub.database import utcnow
+
+    synced = external.sync_all(utcnow())  # commits each calendar on its own
+    db.session.commit()
+    return synced
+
+
 # id -> (function, trigger arguments)
 JOBS: dict[str, tuple[Callable[[], int], dict[str, object]]] = {
     "release_no_shows": (release_no_shows, {"trigger": "interval", "minutes": 5}),
     "anonymize_usage": (anonymize_usage, {"trigger": "cron", "hour": 3, "minute": 15}),
     "issue_statements": (issue_statements, {"trigger": "cron", "hour": 5, "minute": 30}),
     "send_statements": (send_statements, {"trigger": "interval", "minutes": 10}),
+    "sync_external_calendars": (sync_external_calendars, {"trigger": "interval", "minutes": 15}),
 }
 
 

@@ -46,6 +46,7 @@ def test_build_scheduler_registers_every_job_in_utc_without_starting(app):
             "anonymize_usage",
             "issue_statements",
             "send_statements",
+            "sync_external_calendars",
         ]
     )
     job = scheduled["release_no_shows"]

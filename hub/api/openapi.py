@@ -31,7 +31,7 @@ ERROR_RESPONSES = {
 
 TAGS = [
     {"name": "hubs", "description": "Hubs, opening hours and closed days."},
-    {"name": "calendar", "description": "Subscription feeds: secret iCal URLs, renewed or revoked."},
+    {"name": "calendar", "description": "Subscription feeds: secret iCal URLs."},
     {"name": "spaces", "description": "Desks, cells, meeting rooms and common areas."},
     {"name": "organizations", "description": "The shared register of organizations."},
     {"name": "memberships", "description": "Organizations' memberships and financing terms."},

@@ -655,7 +655,10 @@ class AvailabilityQuery(Query):
 class BusySlot(Out):
     start: Instant
     end: Instant
-    organization: str = Field(description="Short name (or name) of the billed organization.")
+    organization: str | None = Field(
+        description="Short name (or name) of the billed organization; null for time the "
+        "meeting room's external calendar marks busy."
+    )
     person: str | None = Field(
         description="Only for the viewer's own bookings, hub admins, or to members of the hub "
         "when the person shares their name; otherwise null."

@@ -16,6 +16,7 @@ from hub.accounts import permissions
 from hub.accounts.models import Organization, User
 from hub.booking.models import ACTIVE_STATUSES, Booking, BookingStatus
 from hub.booking.rules import day_presets, overlaps
+from hub.calendar import external
 from hub.extensions import db
 from hub.spaces import opening
 from hub.spaces import service as spaces
@@ -27,13 +28,14 @@ LONGEST_BOOKING = timedelta(days=1)
 
 @dataclass(frozen=True)
 class BusySlot:
-    booking_id: int
+    booking_id: int | None  # None: busy in the room's external calendar
     starts_at: datetime
     ends_at: datetime
-    organization: str
+    organization: str | None  # None for external busy time
     person: str | None  # only where the person allows it, or it is the viewer
     pending: bool
     mine: bool
+    external: bool = False  # from the room's external calendar (hub.calendar.external)
 
 
 @dataclass
@@ -123,6 +125,23 @@ def hub_availability(
                 mine=mine,
             )
         )
+    for space_id, starts_at, ends_at in external.busy_between(
+        [s.id for s in space_list], start, end
+    ):
+        by_space.setdefault(space_id, []).append(
+            BusySlot(
+                booking_id=None,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                organization=None,
+                person=None,
+                pending=False,
+                mine=False,
+                external=True,
+            )
+        )
+    for slots in by_space.values():
+        slots.sort(key=lambda b: (b.starts_at, b.ends_at))
     weekly, closed = spaces.weekly_hours(hub), spaces.closed_days(hub)
     openings = {
         d: opening.opening_interval(d, weekly, hub.timezone, closed)

@@ -75,7 +75,9 @@ def plan(
         interval = interval_for(day)
         if interval is None:
             result.append(Occurrence(day, None, "closed"))
-        elif service.active_conflicts(space.id, *interval):
+        elif service.active_conflicts(space.id, *interval) or service.external_busy(
+            space.id, *interval
+        ):
             result.append(Occurrence(day, interval, "busy"))
         else:
             result.append(Occurrence(day, interval, "free"))

@@ -80,6 +80,34 @@ def _conflict(space: Space, clashes: Sequence[Booking]) -> Conflict:
     )
 
 
+def external_busy(
+    space_id: int, starts_at: datetime, ends_at: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Intervals the room's external calendar (hub.calendar.external) marks busy."""
+    from hub.calendar import external
+
+    return [(s, e) for _space, s, e in external.busy_between([space_id], starts_at, ends_at)]
+
+
+def _external_conflict(space: Space, busy: Sequence[tuple[datetime, datetime]]) -> Conflict:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(space.hub.timezone)
+    first_start, first_end = busy[0]
+    return Conflict(
+        _(
+            "%(space)s is busy in its external calendar from %(start)s to %(end)s.",
+            space=space.name,
+            start=first_start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            end=first_end.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        ),
+        {
+            "conflicts": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in busy],
+            "source": "external_calendar",
+        },
+    )
+
+
 def _future_count(user: User, now: datetime) -> int:
     return (
         db.session.scalar(
@@ -150,6 +178,9 @@ def create_bookings(
         clashes = active_conflicts(space.id, starts_at, ends_at)
         if clashes:
             raise _conflict(space, clashes)
+        busy = external_busy(space.id, starts_at, ends_at)
+        if busy:
+            raise _external_conflict(space, busy)
     from hub.accounts import permissions
 
     needs_approval = space.requires_approval and not permissions.can_admin_hub(user, hub)

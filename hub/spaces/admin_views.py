@@ -7,19 +7,29 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import format_datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from hub.accounts import permissions
 from hub.accounts.service import get_or_404
+from hub.calendar import external
+from hub.database import utcnow
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.forms import apply_errors, form_status, form_values, save_submitted
 from hub.spaces import opening, service
-from hub.spaces.forms import ClosureForm, HubDetailsForm, HubForm, OpeningHoursForm, SpaceForm
-from hub.spaces.models import Hub, HubClosure, Space
+from hub.spaces.forms import (
+    ClosureForm,
+    ExternalCalendarForm,
+    HubDetailsForm,
+    HubForm,
+    OpeningHoursForm,
+    SpaceForm,
+)
+from hub.spaces.models import Hub, HubClosure, Space, SpaceKind
 from hub.web import current_locale_code
 
 bp = Blueprint("spaces_admin", __name__, url_prefix="/admin/hubs")
@@ -185,10 +195,14 @@ def closure_delete(slug: str, closure_id: int) -> Response:
 @login_required
 def space_list(slug: str) -> Page:
     hub = permissions.administered_hub(slug)
+    groups = service.spaces_by_kind(hub, include_inactive=True)
     return render_template(
         "spaces/admin_space_list.html",
         hub=hub,
-        groups=service.spaces_by_kind(hub, include_inactive=True),
+        groups=groups,
+        calendar_failing=external.failing_space_ids(
+            space.id for spaces in groups.values() for space in spaces
+        ),
         title=_("Spaces in %(name)s", name=hub.name),
     )
 
@@ -219,13 +233,105 @@ def space_edit(slug: str, space_id: int) -> Page:
     if save_submitted(form, lambda: service.update_space(space, form_values(form))):
         flash(_("The space %(name)s has been saved.", name=space.name), "success")
         return redirect(url_for(".space_list", slug=hub.slug))
+    return _space_edit_page(hub, space, form), form_status(form)
+
+
+def _space_edit_page(
+    hub: Hub, space: Space, form: SpaceForm, calendar_form: ExternalCalendarForm | None = None
+) -> str:
+    """The space's edit page, with a meeting room's external calendar and its status."""
+    calendar = external.calendar_of(space)
+    if calendar_form is None:
+        calendar_form = ExternalCalendarForm(
+            formdata=None, data={"url": calendar.url if calendar else ""}
+        )
     return render_template(
         "spaces/admin_space_form.html",
         hub=hub,
         form=form,
         space=space,
+        calendar=calendar,
+        calendar_form=calendar_form,
+        busy_count=external.busy_count(calendar) if calendar else 0,
+        can_follow=space.kind == SpaceKind.MEETING_ROOM,
+        local_time=_local_time,
         title=_("Edit %(name)s", name=space.name),
-    ), form_status(form)
+    )
+
+
+def _local_time(instant: datetime | None, hub: Hub) -> str:
+    """An instant in the hub's timezone, in the reader's language."""
+    if instant is None:
+        return ""
+    return format_datetime(instant, "short", tzinfo=ZoneInfo(hub.timezone), locale=get_locale())
+
+
+# --- a meeting room's external calendar (hub.calendar.external) ----------------
+
+
+@bp.post("/<slug>/spaces/<int:space_id>/external-calendar")
+@login_required
+def external_calendar_follow(slug: str, space_id: int) -> Page:
+    hub = permissions.administered_hub(slug)
+    space = _space_of(hub, space_id)
+    calendar_form = ExternalCalendarForm()
+    calendar = save_submitted(calendar_form, lambda: external.follow(space, calendar_form.url.data))
+    if calendar is None:
+        page = _space_edit_page(hub, space, SpaceForm(formdata=None, obj=space), calendar_form)
+        return page, 422
+    # Fetch at once, so the admin sees straight away whether the address works.
+    if external.fetch(calendar, utcnow()):
+        flash(
+            ngettext(
+                "%(name)s now follows the calendar: %(num)d busy time.",
+                "%(name)s now follows the calendar: %(num)d busy times.",
+                external.busy_count(calendar),
+                name=space.name,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "%(name)s follows the calendar, but it could not be fetched: %(error)s",
+                name=space.name,
+                error=calendar.last_error,
+            ),
+            "error",
+        )
+    return redirect(url_for(".space_edit", slug=hub.slug, space_id=space.id))
+
+
+@bp.post("/<slug>/spaces/<int:space_id>/external-calendar/fetch")
+@login_required
+def external_calendar_fetch(slug: str, space_id: int) -> Response:
+    hub = permissions.administered_hub(slug)
+    space = _space_of(hub, space_id)
+    calendar = external.calendar_of(space)
+    if calendar is None:
+        raise NotFound(_("This space does not follow an external calendar."))
+    if external.fetch(calendar, utcnow()):
+        flash(
+            ngettext(
+                "The calendar has been fetched: %(num)d busy time.",
+                "The calendar has been fetched: %(num)d busy times.",
+                external.busy_count(calendar),
+            ),
+            "success",
+        )
+    else:
+        flash(_("The calendar could not be fetched: %(error)s", error=calendar.last_error), "error")
+    return redirect(url_for(".space_edit", slug=hub.slug, space_id=space.id))
+
+
+@bp.post("/<slug>/spaces/<int:space_id>/external-calendar/delete")
+@login_required
+def external_calendar_unfollow(slug: str, space_id: int) -> Response:
+    hub = permissions.administered_hub(slug)
+    space = _space_of(hub, space_id)
+    if external.unfollow(space):
+        flash(_("%(name)s no longer follows an external calendar.", name=space.name), "success")
+    return redirect(url_for(".space_edit", slug=hub.slug, space_id=space.id))
 
 
 @bp.post("/<slug>/spaces/<int:space_id>/delete")

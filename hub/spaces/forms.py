@@ -318,3 +318,20 @@ class SpaceForm(FlaskForm):
         description=_l("Bookings wait for a hub administrator to approve or decline them."),
     )
     description = TextAreaField(_l("Description"), validators=[Optional()])
+
+
+class ExternalCalendarForm(FlaskForm):
+    """A meeting room follows an iCal URL (hub.calendar.external)."""
+
+    url = StringField(
+        _l("Follow an external calendar (iCal URL)"),
+        validators=[
+            InputRequired(_l("Give the address of the calendar, starting with https://.")),
+        ],
+        description=_l(
+            "The address of the room's calendar published by another system, for example "
+            "Outlook or Google (https:// or webcal://). Its events block the room; it is "
+            "fetched every 15 minutes."
+        ),
+        render_kw={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"},
+    )

@@ -11,8 +11,6 @@ from pydantic import Field
 from hub.accounts import permissions
 from hub.api import schemas as s
 from hub.api.operations import operation, read_query
-from hub.database import utcnow
-from hub.spaces import opening
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub
 from hub.usage import dashboard, params, reports
@@ -90,7 +88,7 @@ class Occupancy(s.Out):
 
 def _range(hub: Hub, query: Any) -> tuple[date, date]:
     """``from``/``to`` default to the year to date in the hub's timezone."""
-    today = opening.local_day(utcnow(), hub.timezone)
+    today = hub.today()
     values = {
         key: value.isoformat()
         for key, value in (("from", query.from_), ("to", query.to))

@@ -55,6 +55,16 @@ def saved_model(hub: Hub, year: int) -> FinancingModel | None:
     )
 
 
+def latest_before(hub: Hub, year: int) -> FinancingModel | None:
+    """The saved model a year without its own inherits."""
+    return db.session.scalar(
+        sa.select(FinancingModel)
+        .where(FinancingModel.hub_id == hub.id, FinancingModel.year < year)
+        .order_by(FinancingModel.year.desc())
+        .limit(1)
+    )
+
+
 def model_for(hub: Hub, year: int) -> FinancingModel:
     """The year's model; else a copy of the latest earlier one; else the defaults.
 
@@ -63,12 +73,7 @@ def model_for(hub: Hub, year: int) -> FinancingModel:
     """
     if found := saved_model(hub, year):
         return found
-    earlier = db.session.scalar(
-        sa.select(FinancingModel)
-        .where(FinancingModel.hub_id == hub.id, FinancingModel.year < year)
-        .order_by(FinancingModel.year.desc())
-        .limit(1)
-    )
+    earlier = latest_before(hub, year)
     model = FinancingModel(hub_id=hub.id, year=year, statement_prefix=default_prefix(hub))
     for column in FinancingModel.__table__.columns:
         if column.key in {"id", "hub_id", "year", "created_at", "updated_at"}:

@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from hub.accounts.models import HubRole, Organization, Role, User
+from hub.database import utcnow
 from hub.errors import DomainError
 from hub.extensions import db
 from hub.finance import cost_share, periods, statements
@@ -72,7 +73,7 @@ def queue(statement: Statement) -> list[StatementDelivery]:
                 statement=statement,
                 email=email,
                 status=DeliveryStatus.PENDING,
-                next_attempt_at=statements.utcnow(),
+                next_attempt_at=utcnow(),
             )
             db.session.add(delivery)
             added.append(delivery)
@@ -121,7 +122,7 @@ def send(delivery: StatementDelivery, now: datetime) -> bool:
 
 def send_due(now: datetime | None = None) -> int:
     """Send every pending delivery whose time has come; commit after each."""
-    now = now or statements.utcnow()
+    now = now or utcnow()
     due = list(
         db.session.scalars(
             sa.select(StatementDelivery.id)
@@ -147,7 +148,7 @@ def retry(delivery: StatementDelivery) -> StatementDelivery:
     if delivery.status is DeliveryStatus.SENT:
         return delivery
     delivery.status = DeliveryStatus.PENDING
-    delivery.next_attempt_at = statements.utcnow()
+    delivery.next_attempt_at = utcnow()
     delivery.attempts = 0
     db.session.flush()
     return delivery
@@ -181,7 +182,7 @@ def issue_due(today: date | None = None) -> list[Statement]:
         )
     )
     for hub in hubs:
-        day = today or statements.local_today(hub)
+        day = today or hub.today()
         for year in (day.year, day.year - 1):
             model = cost_share.model_for(hub, year)
             period = periods.latest_due(model.cadence, model.issue_day, day, year)

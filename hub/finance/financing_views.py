@@ -13,7 +13,6 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -21,9 +20,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from hub.accounts import permissions
-from hub.database import utcnow
 from hub.errors import FieldErrors, ValidationFailed
-from hub.extensions import db
 from hub.finance import allocation as engine
 from hub.finance import cost_share, financing, whatif
 from hub.finance.explain import explain, percent
@@ -37,7 +34,6 @@ from hub.finance.labels import (
 from hub.finance.models import FinancingModel
 from hub.forms import apply_errors, form_errors, form_status, form_values, save_submitted
 from hub.money import format_nok, ore_to_decimal
-from hub.spaces import opening
 from hub.spaces.models import Hub
 from hub.usage import charts, export
 from hub.web import error_response
@@ -88,10 +84,6 @@ def _helpers() -> dict[str, Any]:
 
 
 # --- the year and the period from the query string ---------------------------------
-
-
-def _today(hub: Hub) -> date:
-    return opening.local_day(utcnow(), hub.timezone)
 
 
 def _day(text: str | None) -> date | str | None:
@@ -146,7 +138,7 @@ def _period(hub: Hub, args: Mapping[str, str]) -> Period:
             year = None
     explicit = year is not None
     if year is None:
-        year = first.year if isinstance(first, date) else _today(hub).year
+        year = first.year if isinstance(first, date) else hub.today().year
     first = date(year, 1, 1) if first is None else first
     last = date(year, 12, 31) if last is None else last
     cost_share.check_period(first, last, errors)
@@ -155,15 +147,6 @@ def _period(hub: Hub, args: Mapping[str, str]) -> Period:
             "from", _("Choose days in %(year)s, the year of the model on this page.", year=year)
         )
     return Period(year, first, last, errors.errors, dict(args))
-
-
-def _model_year_before(hub: Hub, year: int) -> int | None:
-    """The year whose model applies to ``year`` when it has none of its own."""
-    return db.session.scalar(
-        sa.select(sa.func.max(FinancingModel.year)).where(
-            FinancingModel.hub_id == hub.id, FinancingModel.year < year
-        )
-    )
 
 
 # --- the year's model and the cost share ------------------------------------------
@@ -205,7 +188,7 @@ def _overview_page(hub: Hub, period: Period, form: FinancingModelForm) -> Page:
         year=year,
         form=form,
         saved=saved,
-        copied_from=None if saved else _model_year_before(hub, year),
+        copied_from=None if saved else getattr(cost_share.latest_before(hub, year), "year", None),
         period=period,
         preview=preview,
         min_year=financing.MIN_YEAR,

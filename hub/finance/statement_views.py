@@ -98,7 +98,7 @@ def _local_time(instant: datetime | None, hub: Hub) -> str:
 
 def _year(hub: Hub, raw: str | None) -> tuple[int, list[str]]:
     """The year asked for (default: this year in the hub), and an error if it is unusable."""
-    this_year = statements.local_today(hub).year
+    this_year = hub.today().year
     if raw is None or not raw.strip():
         return this_year, []
     text = raw.strip()
@@ -151,7 +151,7 @@ def _admin_page(
 ) -> tuple[str, int]:
     cadence = cost_share.model_for(hub, year).cadence.value
     choices = period_choices(cadence, year)
-    preset = default_period(cadence, year, statements.local_today(hub))
+    preset = default_period(cadence, year, hub.today())
     if drafts_form is None:
         drafts_form = CreateDraftsForm(prefix="drafts", formdata=None, period=preset)
     if close_form is None:

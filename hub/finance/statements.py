@@ -13,15 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from hub.accounts.models import Membership, Organization, User
+from hub.database import utcnow
 from hub.errors import Conflict, FieldErrors, ValidationFailed
 from hub.extensions import db
 from hub.finance import cost_share
@@ -44,14 +44,6 @@ DOCUMENT_LOCALE = "nb"  # statements are Norwegian documents, whoever issues the
 
 def live_key(hub_id: int, organization_id: int, first: date, last: date) -> str:
     return f"{hub_id}:{organization_id}:{first.isoformat()}:{last.isoformat()}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def local_today(hub: Hub) -> date:
-    return utcnow().astimezone(ZoneInfo(hub.timezone)).date()
 
 
 # --- reading -------------------------------------------------------------------
@@ -379,7 +371,7 @@ def _next_sequence(hub_id: int, year: int) -> int:
 
 def _number_and_freeze(statement: Statement, hub: Hub, user: User | None) -> None:
     """Give the next number of the hub's year, hash the document, render the PDF once."""
-    today = local_today(hub)
+    today = hub.today()
     prefix = cost_share.model_for(hub, statement.period_first.year).statement_prefix
     for attempt in range(5):
         sequence = _next_sequence(hub.id, today.year)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.database import Timestamps, enum_column
+from hub.database import Timestamps, enum_column, utcnow
 from hub.extensions import db
 
 if TYPE_CHECKING:
@@ -67,6 +67,12 @@ class Hub(Timestamps, db.Model):
     funding: Mapped[list[Funding]] = relationship(
         back_populates="hub", cascade="all, delete-orphan"
     )
+
+    def today(self) -> date:
+        """Today's date on the hub's wall calendar (the clock read in its timezone)."""
+        from hub.spaces.opening import local_day
+
+        return local_day(utcnow(), self.timezone)
 
     def __repr__(self) -> str:
         return f"<Hub {self.slug}>"

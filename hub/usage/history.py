@@ -486,7 +486,7 @@ def demo_history(slugs: list[str], days: int | None = None, seed: int = 2026) ->
     results = []
     for slug in slugs:
         hub = spaces.get_hub(slug)
-        yesterday = opening.local_day(utcnow(), hub.timezone) - timedelta(days=1)
+        yesterday = hub.today() - timedelta(days=1)
         first = yesterday - timedelta(days=days - 1)
         started = db.session.scalar(
             sa.select(sa.func.min(Membership.starts_on)).where(Membership.hub_id == hub.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
@@ -10,9 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from hub.accounts import permissions
-from hub.database import utcnow
 from hub.errors import ValidationFailed
-from hub.spaces import opening
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub
 from hub.usage import dashboard, export, params, periods
@@ -20,10 +17,6 @@ from hub.usage import dashboard, export, params, periods
 bp = Blueprint("usage", __name__)
 
 Page = str | tuple[str, int] | Response
-
-
-def _today(hub: Hub) -> date:
-    return opening.local_day(utcnow(), hub.timezone)
 
 
 @bp.get("/usage")
@@ -34,7 +27,7 @@ def index() -> Page:
 
 
 def _page(hub: Hub, period: periods.Period, errors: dict[str, list[str]], status: int) -> Page:
-    today = _today(hub)
+    today = hub.today()
     context: dict[str, Any] = {
         "hub": hub,
         "errors": errors,
@@ -56,7 +49,7 @@ def _page(hub: Hub, period: periods.Period, errors: dict[str, list[str]], status
 def hub_usage(slug: str) -> Page:
     hub = spaces.get_hub(slug)
     permissions.ensure(permissions.can_view_usage(current_user, hub))
-    today = _today(hub)
+    today = hub.today()
     period = periods.parse(request.args.get("period"), today)
     if period is None:
         message = _("Write a year (2026), a month (2026-03), a week (2026-W12) or a day.")
@@ -69,7 +62,7 @@ def hub_usage(slug: str) -> Page:
 def usage_export(slug: str) -> Page:
     """A CSV or XLSX file of usage for any range; admins only (it names every agency)."""
     hub = permissions.administered_hub(slug)
-    today = _today(hub)
+    today = hub.today()
     default = periods.parse(None, today)
     assert default is not None
     try:

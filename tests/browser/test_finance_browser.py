@@ -59,7 +59,7 @@ def issued(live_server: Any) -> Iterator[dict[str, Issued]]:
     app = live_server.app
     with app.test_request_context():
         hub = spaces.get_hub(live_server.seed.hub_slug)
-        year = statements.local_today(hub).year
+        year = hub.today().year
         first, last = date(year, 1, 1), date(year, 1, 31)
         found = {}
         for name in (PARTNER, OTHER):

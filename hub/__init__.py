@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hub.config import load_config
 from hub.database import SQLITE_BEGIN_OPTION
@@ -19,7 +20,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Never starts the scheduler: that is `flask hub scheduler`."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
+    if app.config["PROXY_FIX"]:
+        # Behind nginx: trust its X-Forwarded-For/-Proto (remote_addr, is_secure, https URLs).
+        proxies = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from hub.ops import logging as ops_logging
+
+    ops_logging.init_app(app)  # LOG_FORMAT/LOG_LEVEL (not under TESTING), X-Request-ID
 
     db.init_app(app)
     with app.app_context():
@@ -35,13 +43,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
 
     from hub.accounts.admin_views import bp as accounts_admin_bp
+    from hub.accounts.privacy_views import bp as privacy_bp
+    from hub.accounts.sso_views import bp as sso_bp
     from hub.accounts.views import bp as accounts_bp
     from hub.api import bp as api_bp
+    from hub.audit.views import bp as audit_bp
     from hub.booking.views import bp as booking_bp
     from hub.calendar.views import bp as calendar_bp
     from hub.finance.financing_views import bp as financing_bp
     from hub.finance.statement_views import bp as statements_bp
     from hub.finance.views import bp as finance_bp
+    from hub.ops.health import bp as health_bp
+    from hub.outbox.views import bp as outbox_bp
     from hub.spaces.admin_views import bp as spaces_admin_bp
     from hub.spaces.floorplan_views import bp as floorplan_bp
     from hub.spaces.views import bp as spaces_bp
@@ -56,6 +69,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
+    app.register_blueprint(sso_bp)
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(outbox_bp)
     app.register_blueprint(finance_bp)
     app.register_blueprint(financing_bp)
     app.register_blueprint(statements_bp)
@@ -74,9 +92,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Register every table on the metadata (Alembic and create_all need them all)."""
     import hub.accounts.models
+    import hub.audit.models
     import hub.booking.models
     import hub.calendar.models
     import hub.finance.models
+    import hub.ops.models
+    import hub.outbox.models
+    import hub.security.models
     import hub.spaces.models
     import hub.usage.models
     import hub.usage.rollup  # noqa: F401  (keeps the usage roll-up current on every write)

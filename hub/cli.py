@@ -43,10 +43,13 @@ def fail(*lines: str) -> NoReturn:
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """Commit once if the block succeeds; roll back and exit 1 if it raises."""
+    from hub.audit.capture import acting_as
     from hub.hubfile import HubfileInvalid
 
+    context = click.get_current_context(silent=True)
     try:
-        yield
+        with acting_as(f"command {context.command_path if context else 'flask hub'}"):
+            yield
     except HubfileInvalid as exc:
         db.session.rollback()
         fail(
@@ -272,14 +275,19 @@ def schema_is_current() -> bool:
 def scheduler_command(list_only: bool) -> None:
     """Run the scheduled jobs: one dedicated process, stopped with SIGINT or SIGTERM.
 
-    Run exactly one per installation, never inside web workers. See docs/scheduler.md.
+    Run exactly one per installation, never inside web workers: a second one against
+    the same database refuses to start (exit 1). See docs/scheduler.md.
     """
     import logging
+    import os
     import signal
+    from datetime import timedelta
 
     from flask import current_app
 
     from hub.jobs import build_scheduler
+    from hub.ops import scheduler_lock
+    from hub.ops.logging import configure_logging
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app)
@@ -290,13 +298,23 @@ def scheduler_command(list_only: bool) -> None:
     if not schema_is_current():
         fail("The database is not up to date; run `flask db upgrade` first.")
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    configure_logging(app)  # LOG_FORMAT and LOG_LEVEL, as in the web workers
     log = logging.getLogger("hub.scheduler")
-    logging.getLogger("hub").setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.INFO)
+    try:
+        lock = scheduler_lock.acquire(
+            db.engine, timedelta(seconds=app.config["SCHEDULER_STALE_SECONDS"])
+        )
+    except scheduler_lock.LockHeld as exc:
+        fail(str(exc))
+    lost: list[bool] = []
+
+    def stop_on_lost_lock() -> None:
+        lost.append(True)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    heartbeat = scheduler_lock.Heartbeat(
+        lock, timedelta(seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"]), stop_on_lost_lock
+    )
     # SIGTERM (systemd, docker stop, make run's trap) stops it like Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -304,12 +322,20 @@ def scheduler_command(list_only: bool) -> None:
             "scheduler started (UTC) with jobs: %s",
             ", ".join(f"{job.id} ({job.trigger})" for job in scheduler.get_jobs()),
         )
+        heartbeat.start()
         scheduler.start()
     except KeyboardInterrupt:
         log.info("scheduler stopping: waiting for running jobs to finish")
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)
+        heartbeat.stop()
+        try:
+            lock.release()
+        except Exception:
+            log.exception("could not release the scheduler lock")
+    if lost:
+        fail("Stopped: this scheduler lost its lock (see the log above).")
     log.info("scheduler stopped")
 
 
@@ -332,3 +358,52 @@ def run_job_command(job_id: str) -> None:
     except Exception as exc:
         fail(f"Job {job_id} failed (rolled back): {exc}")
     click.echo(f"{job_id}: {result}")
+
+
+# --- backups (hub/ops/backup.py, docs/backup.md) ----------------------------------------
+
+
+@hub_cli.command("backup")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="A directory (the file gets the standard name) or a new file. Default: BACKUP_DIR.",
+)
+def backup_command(output: Path | None) -> None:
+    """Back up the whole database while Hub runs; print the file's path."""
+    from hub.ops import backup
+
+    try:
+        path = backup.backup(output)
+    except backup.BackupFailed as exc:
+        fail(f"Backup failed: {exc}")
+    click.echo(str(path))
+
+
+@hub_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Really replace all data in the database.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace ALL data in the database with the backup FILE.
+
+    Stop the web workers and the scheduler first. Without --yes, only checks
+    the file and says what would happen.
+    """
+    from hub.ops import backup
+
+    try:
+        info = backup.inspect(file)
+        if not yes:
+            fail(
+                f"{file} is a Hub backup (schema {info.revision}). Nothing was changed.",
+                f"Restoring replaces ALL data in {backup.database_label()}. Stop the web "
+                "workers and the scheduler first, then run again with --yes.",
+            )
+        backup.restore(file)
+    except backup.BackupFailed as exc:
+        fail(f"Restore failed, nothing was changed: {exc}")
+    click.echo(f"Restored {file} (schema {info.revision}) into {backup.database_label()}.")
+    if info.needs_upgrade:
+        click.echo("The backup is from an older version: run `flask db upgrade` now.")
+    click.echo("Start the web workers and the scheduler again.")

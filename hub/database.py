@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,7 +81,12 @@ def money() -> Any:
     return sa.BigInteger()
 
 
+log = logging.getLogger(__name__)
+
 SQLITE_BEGIN_OPTION = "hub_sqlite_begin"
+# How long a bookkeeping write may wait for the write lock before it is skipped.
+ASIDE_WAIT_MS = 200
+ASIDE_KEY = "hub.write_aside"
 
 
 def begin_write(session: Session) -> None:
@@ -92,6 +98,10 @@ def begin_write(session: Session) -> None:
     and waits for it within the busy timeout. Call this before any flush: a
     read-only transaction already open is ended first. PostgreSQL needs nothing
     here (its exclusion constraint does the guarding).
+
+    No retry of our own: the busy timeout (SQLITE_BUSY_TIMEOUT_MS) is SQLite's
+    retry. Past it, "database is locked" (OperationalError) reaches the request
+    boundary as 503 with Retry-After (hub.web), and nothing was written.
     """
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
@@ -104,3 +114,48 @@ def begin_write(session: Session) -> None:
             raise RuntimeError("begin_write() must come before any change in the unit of work")
         session.commit()
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
+def write_aside(session: Session, statement: sa.Executable) -> None:
+    """Make a bookkeeping write the request can do without, after its unit of work.
+
+    When a token was last used is worth recording, but not worth a reader's request:
+    on SQLite the one write lock may be busy with bookings, and a GET that waited for
+    it would end as a 503 (or, written beside a read still open, leave that read
+    unable to become a writer). So the write is queued until the session's
+    transaction has ended, goes in its own short transaction, waits at most
+    ASIDE_WAIT_MS, and is skipped when it cannot be made; the next use records it.
+    """
+    if session.in_transaction():
+        session.info.setdefault(ASIDE_KEY, []).append(statement)
+    else:
+        _write_now(session.get_bind(), statement)
+
+
+def _write_queued(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction, committed or rolled back
+        for statement in session.info.pop(ASIDE_KEY, []):
+            _write_now(session.get_bind(), statement)
+
+
+def _write_now(engine: Any, statement: sa.Executable) -> bool:
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                # Set per connection and put back below: the pool hands it on.
+                waited = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {ASIDE_WAIT_MS}")
+                try:
+                    connection.execute(statement)
+                finally:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(waited or 0)}")
+            else:
+                connection.execute(sa.text(f"SET LOCAL lock_timeout = '{ASIDE_WAIT_MS}ms'"))
+                connection.execute(statement)
+    except sa.exc.OperationalError as exc:
+        log.info("skipped a bookkeeping write, the database is busy: %s", exc.orig)
+        return False
+    return True
+
+
+sa.event.listen(Session, "after_transaction_end", _write_queued)

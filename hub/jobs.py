@@ -71,6 +71,24 @@ def sync_external_calendars() -> int:
     return synced
 
 
+def send_mail() -> int:
+    """Send what waits in the mail outbox; retry what failed, with backoff."""
+    from hub.outbox import service
+
+    return service.send_due()  # commits each message on its own
+
+
+def backup_database() -> int:
+    """Back up into BACKUP_DIR, keep the newest BACKUP_KEEP; returns the backup's bytes.
+
+    Commits nothing: the SQLite backup API and pg_dump read a consistent snapshot
+    beside the web workers (docs/backup.md).
+    """
+    from hub.ops import backup
+
+    return backup.nightly()
+
+
 # id -> (function, trigger arguments)
 JOBS: dict[str, tuple[Callable[[], int], dict[str, object]]] = {
     "release_no_shows": (release_no_shows, {"trigger": "interval", "minutes": 5}),
@@ -78,13 +96,17 @@ JOBS: dict[str, tuple[Callable[[], int], dict[str, object]]] = {
     "issue_statements": (issue_statements, {"trigger": "cron", "hour": 5, "minute": 30}),
     "send_statements": (send_statements, {"trigger": "interval", "minutes": 10}),
     "sync_external_calendars": (sync_external_calendars, {"trigger": "interval", "minutes": 15}),
+    "send_mail": (send_mail, {"trigger": "interval", "minutes": 1}),
+    "backup_database": (backup_database, {"trigger": "cron", "hour": 2, "minute": 30}),
 }
 
 
 def run_job(app: Flask, job_id: str) -> int:
     """Run one job in its own app context and transaction; roll back on error."""
+    from hub.audit.capture import acting_as
+
     func, _trigger = JOBS[job_id]
-    with app.app_context():
+    with app.app_context(), acting_as(f"job {job_id}"):
         log.info("job %s started", job_id)
         try:
             result = func()

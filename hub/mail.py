@@ -1,34 +1,32 @@
-"""Outgoing mail: SMTP when configured, .eml files in instance/outbox otherwise.
+"""Outgoing mail: built here, stored in the outbox (hub.outbox), delivered from there.
 
-Tests set ``MAIL_CAPTURE = True`` and read ``sent_mail()``; nothing leaves the
-machine from a test.
+Every mail is a row of ``mail_outbox`` written in the current unit of work
+(``send_mail`` and ``send_after_commit`` do the same now; both names stay so
+callers read as before). Right after the commit the just-committed messages are
+sent at once (no SMTP round trip while the transaction holds its locks); what
+fails stays pending and the ``send_mail`` job retries it with backoff. See
+docs/mail.md.
 
-``send_mail`` sends at once and raises if the SMTP server fails. Notices about
-a change in the database use ``send_after_commit``: the message is built now
-(in the person's language, from the rows as they are) and sent only when the
-unit of work commits, so a rolled-back change sends nothing and no SMTP round
-trip happens while the transaction holds its locks. A failed send is logged as
-a warning and does not undo the change (see docs/scheduler.md, known limits).
+``deliver`` is the transport: SMTP when MAIL_SERVER is set, .eml files in
+instance/outbox otherwise. Tests set ``MAIL_CAPTURE = True`` and read
+``sent_mail()``: capture happens at delivery, so a captured mail is one that was
+really "sent". Nothing leaves the machine from a test.
 """
 
 from __future__ import annotations
 
-import logging
+import email
+import email.policy
 import smtplib
 from collections.abc import Iterable
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy.orm import Session, SessionTransaction
-
-log = logging.getLogger(__name__)
 
 CAPTURE_KEY = "hub.sent_mail"
-PENDING_KEY = "hub.mail_after_commit"
 
 # (filename, content type, data). The content type may carry parameters, e.g.
 # "text/calendar; method=REQUEST; charset=utf-8".
@@ -64,24 +62,67 @@ def build_message(
     return message
 
 
-def deliver(message: EmailMessage, app: Flask | None = None) -> None:
-    """Capture, send by SMTP or write to the outbox, as configured. Raises on failure."""
+ADDRESS_HEADERS = ("From", "Sender", "To", "Cc")
+
+
+def as_bytes(message: EmailMessage) -> bytes:
+    """The RFC 5322 bytes of ``message``, with CRLF line ends as SMTP sends them.
+
+    An address with letters beyond ASCII (``post@bærum.kommune.no``) is kept as UTF-8,
+    as ``smtplib.send_message`` does; it is then sent with SMTPUTF8.
+    """
+    addresses = (str(value) for name in ADDRESS_HEADERS for value in message.get_all(name, []))
+    utf8 = not all(address.isascii() for address in addresses)
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n", utf8=utf8))
+
+
+def _addresses(headers: Message, *names: str) -> list[str]:
+    found = []
+    for name in names:
+        for value in headers.get_all(name, []):
+            for address in getattr(value, "addresses", ()):
+                # Raw UTF-8 in headers comes back surrogate-escaped; make it text again.
+                spec = address.addr_spec.encode("utf-8", "surrogateescape").decode("utf-8")
+                if spec:
+                    found.append(spec)
+    return found
+
+
+def _envelope(raw: bytes) -> tuple[str, list[str]]:
+    """Envelope sender and recipients from the message's own headers (as send_message)."""
+    headers = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+    senders = _addresses(headers, "Sender") or _addresses(headers, "From")
+    return (senders[0] if senders else ""), _addresses(headers, "To", "Cc")
+
+
+def deliver(message: EmailMessage | bytes, app: Flask | None = None) -> None:
+    """Capture, send by SMTP or write to instance/outbox, as configured. Raises on failure."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    raw = message if isinstance(message, bytes) else as_bytes(message)
     config = app.config
     if config.get("MAIL_CAPTURE"):
-        app.extensions.setdefault(CAPTURE_KEY, []).append(message)
+        # Parsed back from the bytes that would have been sent (LF ends, as built).
+        captured = email.message_from_bytes(
+            raw.replace(b"\r\n", b"\n"), policy=email.policy.default
+        )
+        app.extensions.setdefault(CAPTURE_KEY, []).append(captured)
     elif config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=15) as smtp:
+        sender, recipients = _envelope(raw)
+        timeout = float(config.get("MAIL_TIMEOUT_SECONDS") or 15)
+        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout) as smtp:
             if config.get("MAIL_USE_TLS"):
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
+            international = not all(a.isascii() for a in (sender, *recipients))
+            options = ("SMTPUTF8", "BODY=8BITMIME") if international else ()
+            smtp.sendmail(sender, recipients, raw, mail_options=options)
     else:
-        outbox = Path(app.instance_path) / "outbox"
-        outbox.mkdir(parents=True, exist_ok=True)
-        name = message["Message-ID"].strip("<>").replace("@", "_")
-        (outbox / f"{name}.eml").write_bytes(bytes(message))
+        folder = Path(app.instance_path) / "outbox"
+        folder.mkdir(parents=True, exist_ok=True)
+        headers = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+        name = str(headers["Message-ID"] or make_msgid()).strip("<>").replace("@", "_")
+        (folder / f"{name}.eml").write_bytes(raw)
 
 
 def send_mail(
@@ -90,19 +131,12 @@ def send_mail(
     body: str,
     attachments: Iterable[Attachment] = (),
 ) -> EmailMessage:
+    """Build a mail and put it in the outbox; it goes when the unit of work commits."""
+    from hub.outbox import service as outbox  # the outbox delivers through this module
+
     message = build_message(to, subject, body, attachments)
-    deliver(message)
+    outbox.enqueue(message)
     return message
-
-
-def deliver_or_warn(message: EmailMessage, app: Flask) -> bool:
-    """Deliver; if the mail server fails, log a warning instead of raising."""
-    try:
-        deliver(message, app)
-    except (smtplib.SMTPException, OSError) as exc:
-        log.warning("could not send mail %r to %s: %s", message["Subject"], message["To"], exc)
-        return False
-    return True
 
 
 def send_after_commit(
@@ -111,43 +145,11 @@ def send_after_commit(
     body: str,
     attachments: Iterable[Attachment] = (),
 ) -> EmailMessage:
-    """Send when the current unit of work commits; at once if none is open.
+    """The same as ``send_mail`` (kept for the callers that say when it goes).
 
-    Nothing is sent if the transaction rolls back. Sending never raises: a
-    failure is logged as a warning.
+    A rolled-back change sends nothing; a failed send is retried by the job.
     """
-    from hub.extensions import db
-
-    message = build_message(to, subject, body, attachments)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    session = db.session()
-    if session.in_transaction():
-        session.info.setdefault(PENDING_KEY, []).append((message, app))
-    else:
-        deliver_or_warn(message, app)
-    return message
-
-
-def _send_pending(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint was released; the outer transaction may still roll back
-    for message, app in session.info.pop(PENDING_KEY, []):
-        deliver_or_warn(message, app)
-
-
-def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        # The outermost transaction ended; after a commit the list is already empty.
-        session.info.pop(PENDING_KEY, None)
-
-
-def _listen(event: str, handler: Any) -> None:
-    if not sa.event.contains(Session, event, handler):
-        sa.event.listen(Session, event, handler)
-
-
-_listen("after_commit", _send_pending)
-_listen("after_transaction_end", _drop_pending)
+    return send_mail(to, subject, body, attachments)
 
 
 def sent_mail() -> list[EmailMessage]:

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from typing import Any
 
-from flask import Flask, Response, has_request_context, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from hub.errors import Conflict, DomainError, ValidationFailed
 from hub.extensions import db, login_manager
 from hub.forms import form_errors
 from hub.money import format_nok
 from hub.spaces import labels
+
+log = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
@@ -37,7 +53,10 @@ def init_app(app: Flask) -> None:
     app.after_request(finish_transaction)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(DomainError, handle_domain_error)
+    for db_error in (sa_exc.DBAPIError, sa_exc.TimeoutError):
+        app.register_error_handler(db_error, handle_database_unavailable)
     app.context_processor(navigation)
     app.jinja_env.globals.update(current_locale_code=current_locale_code, form_errors=form_errors)
     app.jinja_env.filters["nok"] = format_nok
@@ -57,15 +76,31 @@ def current_locale_code() -> str:
 def finish_transaction(response: Response) -> Response:
     """The request is the unit of work: commit on success, roll back on any error."""
     if response.status_code < 400:
-        db.session.commit()
+        try:
+            db.session.commit()
+        except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
+            if not database_unavailable(exc):
+                raise
+            # After-request functions are not covered by error handlers; this one runs
+            # after security_headers, so the replacement gets them here.
+            return security_headers(handle_database_unavailable(exc))
     else:
         db.session.rollback()
     return response
 
 
 def security_headers(response: Response) -> Response:
+    """On every response (pages, API, errors, static files); see docs/security.md."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if has_request_context() and request.is_secure:
+        # Only over HTTPS (browsers ignore it on http); behind nginx this needs PROXY_FIX.
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -84,6 +119,7 @@ ERROR_TITLES = {
     409: _l("Conflict"),
     422: _l("The input could not be used"),
     500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
 
 
@@ -108,6 +144,41 @@ def handle_http_error(exc: HTTPException) -> Any:
         500: _("The error has been logged. Please try again later."),
     }
     return error_response(status, messages.get(status, exc.description or ""))
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Busy (SQLite's lock held past the busy timeout), gone, or no connection to be had."""
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+
+
+def handle_database_unavailable(exc: Exception) -> Response:
+    """503 with Retry-After, never 500: nothing of the request was saved; try again soon."""
+    if not database_unavailable(exc):
+        raise exc  # any other database error is a bug: the usual 500
+    with contextlib.suppress(sa_exc.SQLAlchemyError):  # the connection may be gone already
+        db.session.rollback()
+    session.pop("_flashes", None)  # a "Saved" flashed before the failure is not true
+    log.warning("database unavailable for %s %s: %s", request.method, request.path, exc)
+    message = _(
+        "The database is busy or briefly unavailable, so nothing was changed. "
+        "Please try again in a moment."
+    )
+    try:
+        response = make_response(error_response(503, message))
+    except sa_exc.SQLAlchemyError:
+        # The page around the message (who is signed in, the menu) needs the database.
+        title = escape(ERROR_TITLES[503])
+        body = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p>"
+        response = make_response(body, 503)
+    response.headers["Retry-After"] = str(int(current_app.config["DATABASE_RETRY_AFTER_SECONDS"]))
+    return response
+
+
+def handle_untrusted_host(exc: SecurityError) -> Any:
+    """A Host header outside TRUSTED_HOSTS: plain 400, as no URL can be built for it."""
+    return Response("Bad request: unknown host.", 400, content_type="text/plain; charset=utf-8")
 
 
 def handle_domain_error(exc: DomainError) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from db_support import PASSWORD, config_for
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -31,7 +32,6 @@ from hub.spaces import service as spaces
 from hub.spaces.models import Hub, Space
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-PASSWORD = "correct-horse-battery"
 
 
 def _required(env_name: str) -> bool:
@@ -81,27 +81,10 @@ def database_url(
 
 def _migrate(url: str) -> None:
     """Build the schema with the real Alembic migrations, as production does."""
-    app = create_app(_test_config(url))
+    app = create_app(config_for(url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
-
-
-def _test_config(url: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": False,
-        "MAIL_CAPTURE": True,
-        "SERVER_NAME": "hub.test",
-        "PUBLIC_URL": "http://hub.test",
-        # Tests read the English msgids; tests of the Norwegian texts choose nb or nn.
-        "BABEL_DEFAULT_LOCALE": "en",
-        # scrypt is deliberately slow; tests only need a hash that verifies.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        **overrides,
-    }
 
 
 def _empty_all_tables() -> None:
@@ -123,7 +106,7 @@ def app_config() -> dict[str, Any]:
 
 @pytest.fixture
 def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
-    app = create_app(_test_config(database_url, **app_config))
+    app = create_app(config_for(database_url, **app_config))
     with app.app_context():
         try:
             yield app
@@ -228,7 +211,7 @@ def make_user(app: Flask, make_org: Callable[..., Organization]) -> Callable[...
             "email": f"person{n}@example.no",
             "name": f"Person {n}",
             "home_organization_id": org.id,
-            "language": "en",  # tests read the English msgids, like _test_config
+            "language": "en",  # tests read the English msgids, like config_for
         }
         user = accounts.create_user(data | values, password=password)
         if hub is not None and role is not None:

@@ -6,6 +6,7 @@ import logging
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -22,6 +24,8 @@ from hub.booking import service
 from hub.booking.models import BookingStatus
 from hub.extensions import db
 from hub.mail import sent_mail
+from hub.ops import scheduler_lock
+from hub.ops.models import SchedulerLock
 
 START = datetime(2030, 1, 7, 7, tzinfo=UTC)
 BEFORE = datetime(2030, 1, 6, 12, tzinfo=UTC)
@@ -47,6 +51,8 @@ def test_build_scheduler_registers_every_job_in_utc_without_starting(app):
             "issue_statements",
             "send_statements",
             "sync_external_calendars",
+            "send_mail",
+            "backup_database",
         ]
     )
     job = scheduled["release_no_shows"]
@@ -140,42 +146,137 @@ def test_a_failing_job_rolls_back_and_exits_1(app, make_hub, monkeypatch):
     assert db.session.get(Hub, hub.id).name == "Før"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_scheduler_process_starts_logs_and_stops_cleanly(database_url, signum):
-    env = {
-        **os.environ,
-        "HUB_DATABASE_URL": database_url,
-        "HUB_SECRET_KEY": "test",
-        "HUB_MAIL_CAPTURE": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "hub", "hub", "scheduler"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True)
-    reader.start()
-    seen: list[str] = []
+class SchedulerProcess:
+    """`flask hub scheduler` in a subprocess, its output read by a thread."""
+
+    def __init__(self, database_url: str, **env_vars: str) -> None:
+        env = {
+            **os.environ,
+            "HUB_DATABASE_URL": database_url,
+            "HUB_SECRET_KEY": "test",
+            "HUB_MAIL_CAPTURE": "1",
+            **env_vars,
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "hub", "hub", "scheduler"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        stdout = self.process.stdout
+        self.reader = threading.Thread(target=lambda: [self.lines.put(x) for x in stdout])
+        self.reader.daemon = True
+        self.reader.start()
+
+    @property
+    def holder(self) -> str:
+        return f"{socket.gethostname()}:{self.process.pid}"
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        while not any(text in line for line in self.seen):
+            self.seen.append(self.lines.get(timeout=timeout))
+
+    def output(self) -> str:
+        self.reader.join(timeout=5)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "".join(self.seen)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=5)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def start_scheduler(app, database_url):
+    """Starts scheduler processes; kills any still running at the end of the test.
+
+    Asks for ``app`` so the lock row they leave is cleared with the other tables.
+    """
+    started: list[SchedulerProcess] = []
+
+    def start(**env_vars: str) -> SchedulerProcess:
+        started.append(SchedulerProcess(database_url, **env_vars))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.close()
+
+
+def lock_is_free() -> bool:
+    """Whether a scheduler could start now (the test process takes the lock and gives it back)."""
+    db.session.commit()
     try:
-        while not any("scheduler started" in line for line in seen):
-            seen.append(lines.get(timeout=30))
-        process.send_signal(signum)
-        returncode = process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        reader.join(timeout=5)
-        process.stdout.close()
-    while not lines.empty():
-        seen.append(lines.get())
-    output = "".join(seen)
+        lock = scheduler_lock.acquire(db.engine, timedelta(seconds=90), holder="test:0")
+    except scheduler_lock.LockHeld:
+        return False
+    lock.release()
+    return True
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_scheduler_process_starts_logs_refuses_a_second_and_stops_cleanly(start_scheduler, signum):
+    first = start_scheduler()
+    first.wait_for("scheduler started")
+    assert not lock_is_free()
+
+    if signum == signal.SIGTERM:  # one second process is enough (they cost seconds)
+        second = start_scheduler()
+        assert second.process.wait(timeout=30) == 1
+        refusal = second.output()
+        assert "Another scheduler is already running for this database" in refusal
+        assert f"{first.holder} (last heartbeat" in refusal
+        assert "Traceback" not in refusal
+
+    first.process.send_signal(signum)
+    returncode = first.process.wait(timeout=30)
+    output = first.output()
     assert returncode == 0, output
     assert "release_no_shows" in output
     assert "scheduler stopped" in output
     assert "Traceback" not in output
+    assert lock_is_free()  # released on a clean stop: the next one starts at once
+
+
+def test_postgresql_frees_the_lock_of_a_killed_scheduler(
+    start_scheduler, backend, caplog, monkeypatch
+):
+    if backend != "postgresql":
+        pytest.skip("on SQLite a killed scheduler's lock is taken over once its heartbeat is stale")
+    first = start_scheduler()
+    first.wait_for("scheduler started")
+    first.process.kill()  # kill -9: no clean stop
+    first.process.wait(timeout=30)
+
+    monkeypatch.setattr(logging.getLogger("hub.scheduler"), "disabled", False)  # see run-job
+    with caplog.at_level(logging.WARNING, logger="hub.scheduler"):
+        assert lock_is_free()
+    assert f"took over the scheduler lock from {first.holder}" in caplog.text
+
+
+def test_a_scheduler_that_loses_its_lock_stops_with_status_1(start_scheduler, backend):
+    if backend != "sqlite":
+        pytest.skip("on PostgreSQL only a broken lock connection loses the lock")
+    scheduler = start_scheduler(HUB_SCHEDULER_HEARTBEAT_SECONDS="1")
+    scheduler.wait_for("scheduler started")
+    # What a takeover after a long stall looks like to the old holder.
+    db.session.execute(sa.update(SchedulerLock).values(holder="thief:9"))
+    db.session.commit()
+
+    assert scheduler.process.wait(timeout=30) == 1
+    output = scheduler.output()
+    assert "was taken over by another process; stopping this scheduler" in output
+    assert "Stopped: this scheduler lost its lock" in output
+    assert "Traceback" not in output
+    db.session.commit()
+    assert db.session.get(SchedulerLock, scheduler_lock.LOCK_NAME).holder == "thief:9"

@@ -82,6 +82,9 @@ class User(UserMixin, Timestamps, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The id an access-card system knows the person by (usage imports).
     card_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
+    # Set when the person deleted their account: the row stays, anonymized, because
+    # statements, the audit log and imports point to it (hub.accounts.privacy).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     home_organization: Mapped[Organization] = relationship(back_populates="users")
     roles: Mapped[list[HubRole]] = relationship(

@@ -36,9 +36,10 @@ from hub.accounts.models import (
     Role,
     User,
 )
-from hub.database import utcnow
-from hub.errors import FieldErrors, NotFound
+from hub.database import utcnow, write_aside
+from hub.errors import Conflict, FieldErrors, NotFound
 from hub.extensions import db
+from hub.security.passwords import needs_rehash
 from hub.service_input import checked_enum, picked
 from hub.spaces.models import Hub
 
@@ -154,6 +155,10 @@ def update_user(user: User, values: Mapping[str, Any]) -> User:
 
 
 def _save_user(user: User, values: Mapping[str, Any], password: str | None = None) -> User:
+    if user.deleted_at is not None:
+        # An anonymized row stays for the records that point to it; it must never
+        # become somebody again (the person can be invited anew under their email).
+        raise Conflict(_("This account has been deleted and cannot be changed."))
     changes = picked(values, USER_FIELDS, strip=False)
     for key in ("email", "name"):
         if key in changes:
@@ -226,8 +231,11 @@ def update_profile(user: User, values: Mapping[str, Any]) -> User:
 
 
 def list_users(hub_ids: Iterable[int] | None = None) -> list[User]:
-    """Everyone, or only the people with a role in one of these hubs; by name."""
-    query = sa.select(User).order_by(User.name, User.email)
+    """Everyone, or only the people with a role in one of these hubs; by name.
+
+    Deleted (anonymized) accounts are left out: they are no longer anybody.
+    """
+    query = sa.select(User).where(User.deleted_at.is_(None)).order_by(User.name, User.email)
     if hub_ids is not None:
         with_role = sa.select(HubRole.user_id).where(HubRole.hub_id.in_(list(hub_ids)))
         query = query.where(User.id.in_(with_role))
@@ -281,6 +289,9 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
+    if needs_rehash(user.password_hash, current_app.config["PASSWORD_HASH_METHOD"]):
+        # The only moment the plain password is at hand: move old hashes to the current KDF.
+        user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
 
@@ -583,5 +594,8 @@ def user_for_api_token(secret: str) -> User | None:
     now = utcnow()
     # Precise to a few minutes is enough, and spares a write on every API call.
     if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
-        token.last_used_at = now
+        write_aside(
+            db.session(),
+            sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
+        )
     return token.user

@@ -29,8 +29,12 @@ from hub.accounts.forms import (
 )
 from hub.accounts.models import ApiToken, Language, User
 from hub.errors import NotFound, ValidationFailed
+from hub.extensions import db
 from hub.forms import apply_errors, form_status, form_values
 from hub.i18n import LANG_SESSION_KEY
+from hub.security import service as attempts
+from hub.security.http import too_many_attempts, too_many_attempts_message
+from hub.security.throttle import AttemptKind
 
 bp = Blueprint("accounts", __name__)
 
@@ -67,12 +71,23 @@ def login() -> Page:
         return redirect(url_for("spaces.hub_list"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data or "", form.password.data or "")
+        email, address = form.email.data or "", request.remote_addr
+        wait = attempts.wait_before(AttemptKind.LOGIN, email, address)
+        if wait:
+            # The password is not even checked, so a right guess now tells nothing.
+            form.form_errors.append(too_many_attempts_message(AttemptKind.LOGIN, wait))
+            page = render_template("accounts/login.html", form=form, title=_("Log in"))
+            return too_many_attempts(page, wait)
+        user = service.authenticate(email, form.password.data or "")
         if user is not None:
+            attempts.clear(AttemptKind.LOGIN, email)
             login_user(user)
             session.pop(LANG_SESSION_KEY, None)
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("spaces.hub_list")))
+        attempts.record(AttemptKind.LOGIN, email, address)
+        # The 422 answer rolls the request back, but the failure must count.
+        db.session.commit()
         form.form_errors.append(_("The email or the password is wrong."))
     return render_template("accounts/login.html", form=form, title=_("Log in")), form_status(form)
 
@@ -101,8 +116,16 @@ def set_language() -> Response:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> Page:
     form = ForgotPasswordForm()
+    title = _("Forgot your password?")
     if form.validate_on_submit():
-        service.send_password_reset(form.email.data or "")
+        email, address = form.email.data or "", request.remote_addr
+        wait = attempts.wait_before(AttemptKind.RESET, email, address)
+        if wait:  # against mail bombing; counted alike for known and unknown addresses
+            form.form_errors.append(too_many_attempts_message(AttemptKind.RESET, wait))
+            page = render_template("accounts/forgot_password.html", form=form, title=title)
+            return too_many_attempts(page, wait)
+        attempts.record(AttemptKind.RESET, email, address)
+        service.send_password_reset(email)
         # The same answer whether or not the address is known.
         flash(
             _(
@@ -112,7 +135,6 @@ def forgot_password() -> Page:
             "info",
         )
         return redirect(url_for("accounts.login"))
-    title = _("Forgot your password?")
     return render_template("accounts/forgot_password.html", form=form, title=title), form_status(
         form
     )

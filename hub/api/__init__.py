@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
-from werkzeug.routing import BaseConverter, IntegerConverter, Map, ValidationError
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -34,10 +34,18 @@ class IsoDateConverter(BaseConverter):
 
 
 class IdConverter(IntegerConverter):
-    """``<id:space_id>``: a row id; one no database column can hold is 404, not an overflow."""
+    """``<id:space_id>``: a row id; one no database column can hold is 404, not an overflow.
 
-    def __init__(self, url_map: Map) -> None:
-        super().__init__(url_map, min=1, max=2**63 - 1)
+    Such a number still matches the rule and becomes 0, an id no row has: refusing
+    it in the converter would make Werkzeug answer 405 when another method of the
+    same path exists (it compares methods before it converts).
+    """
+
+    MAX = 2**63 - 1
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if 1 <= number <= self.MAX else 0
 
 
 def _register_converters(state: BlueprintSetupState) -> None:
@@ -49,6 +57,7 @@ def _register_converters(state: BlueprintSetupState) -> None:
 bp.record(_register_converters)
 
 from hub.api import (  # noqa: E402
+    audit,
     auth,
     bookings,
     calendar,
@@ -60,6 +69,7 @@ from hub.api import (  # noqa: E402
     memberships,
     openapi,
     organizations,
+    privacy,
     spaces,
     usage,
     usage_imports,
@@ -67,6 +77,7 @@ from hub.api import (  # noqa: E402
 )
 
 __all__ = [
+    "audit",
     "auth",
     "bookings",
     "bp",
@@ -79,6 +90,7 @@ __all__ = [
     "memberships",
     "openapi",
     "organizations",
+    "privacy",
     "spaces",
     "usage",
     "usage_imports",

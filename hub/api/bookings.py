@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hub.accounts import permissions
-from hub.accounts.models import ApiToken
 from hub.accounts.permissions import administered_hub
 from hub.api import schemas as s
 from hub.api.operations import operation, read_body, read_query
@@ -34,30 +33,6 @@ TAG = "bookings"
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def start_as_writer() -> None:
-    """On SQLite, make this request's transaction a writer before it reads what it changes.
-
-    The token lookup has already read (and marked the token used) in a deferred
-    transaction, which SQLite cannot turn into a writer once another request has
-    committed ("database is locked", whatever the busy timeout). So start again
-    with ``BEGIN IMMEDIATE``, which waits its turn (the busy timeout), and mark the
-    token again. PostgreSQL needs nothing: its writers wait for each other's locks.
-    """
-    session = db.session()
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    used = {
-        token: token.last_used_at
-        for token in session.identity_map.values()
-        if isinstance(token, ApiToken)
-    }
-    session.rollback()
-    begin_write(session)
-    for token, last_used_at in used.items():
-        token.last_used_at = last_used_at
-    session.flush()
 
 
 def _utc_conflicts(exc: Conflict) -> Conflict:
@@ -96,7 +71,7 @@ def create_booking() -> Any:
     or the guest quota), ``space_id`` (unknown, inactive or not bookable).
     """
     body = read_body()
-    start_as_writer()
+    begin_write(db.session())
     space = db.session.get(Space, body.space_id)
     if space is None:
         raise ValidationFailed({"space_id": [_("No such space.")]})
@@ -183,7 +158,7 @@ def cancel_booking(booking_id: int) -> Any:
     422 (field ``status``) when it is not active any more, or when the hub's
     cancellation deadline has passed (hub administrators may still cancel).
     """
-    start_as_writer()
+    begin_write(db.session())
     booking = service.cancel_booking(
         service.visible_booking(booking_id, current_user), current_user
     )
@@ -200,7 +175,7 @@ def cancel_booking(booking_id: int) -> Any:
 )
 def check_in(booking_id: int) -> Any:
     """From 30 minutes before the start until the end; checking in twice changes nothing."""
-    start_as_writer()
+    begin_write(db.session())
     return service.check_in(service.visible_booking(booking_id, current_user), current_user)
 
 
@@ -213,7 +188,7 @@ def check_in(booking_id: int) -> Any:
 )
 def check_out(booking_id: int) -> Any:
     """Leaving early ends the booking now and frees the rest; only the person who booked."""
-    start_as_writer()
+    begin_write(db.session())
     booking = service.visible_booking(booking_id, current_user)
     planned_end = booking.ends_at
     service.check_out(booking, current_user)
@@ -267,7 +242,7 @@ def list_approvals(slug: str) -> Any:
 
 
 def _decide(booking_id: int, approve: bool) -> Booking:
-    start_as_writer()
+    begin_write(db.session())
     booking = service.decide_booking(
         service.visible_booking(booking_id, current_user), current_user, approve
     )

@@ -27,7 +27,7 @@ from hub.accounts import permissions
 from hub.accounts.models import Organization, Role
 from hub.accounts.service import hash_token
 from hub.calendar.models import FeedScope, FeedToken
-from hub.database import utcnow
+from hub.database import utcnow, write_aside
 from hub.errors import PermissionDenied
 from hub.extensions import db
 from hub.spaces.models import Hub, Space
@@ -195,7 +195,10 @@ def resolve(secret: str) -> FeedToken | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= USE_RESOLUTION:
-        token.last_used_at = now
+        write_aside(
+            db.session(),
+            sa.update(FeedToken).where(FeedToken.id == token.id).values(last_used_at=now),
+        )
     return token
 
 

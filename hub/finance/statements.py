@@ -417,8 +417,10 @@ def issue(statement: Statement, user: User | None = None, run: Computed | None =
     hub = statement.hub
     _fill_draft(statement, hub, statement.organization, run)
     _number_and_freeze(statement, hub, user)
+    from hub.audit import service as audit
     from hub.finance import delivery
 
+    audit.statement_issued(statement)
     delivery.queue(statement)
     return statement
 
@@ -474,8 +476,10 @@ def credit(statement: Statement, user: User | None = None, reason: str = "") -> 
     db.session.add(note)
     db.session.flush()
     _number_and_freeze(note, statement.hub, user)
+    from hub.audit import service as audit
     from hub.finance import delivery
 
+    audit.statement_credited(statement, note, reason)
     delivery.queue(note)
     db.session.refresh(statement)
     return note

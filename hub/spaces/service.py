@@ -36,6 +36,9 @@ HUB_FIELDS = frozenset(
     | {"release_no_shows", "allow_non_member_bookings", "guest_days_per_week"}
     | {"retention_months", "min_group_size"}
 )
+# The largest value of a booking rule: days ahead, minutes, bookings (a million minutes
+# is about two years).
+RULE_MAX = 1_000_000
 # Usage settings: (smallest, largest) allowed value.
 USAGE_LIMITS = {"retention_months": (1, 120), "min_group_size": (1, 100)}
 SPACE_FIELDS = frozenset(
@@ -112,6 +115,10 @@ def _save_hub(hub: Hub, values: Mapping[str, Any]) -> Hub:
             value = changes[field]
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 errors.add(field, _("Give a whole number, zero or more."))
+            elif value > RULE_MAX:  # bigger ones overflow the date arithmetic of bookings
+                errors.add(
+                    field, _("Give a whole number from %(low)d to %(high)d.", low=0, high=RULE_MAX)
+                )
     quota = changes.get("guest_days_per_week")
     if quota is not None and (not isinstance(quota, int) or isinstance(quota, bool) or quota < 0):
         errors.add(

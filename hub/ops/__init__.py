@@ -1,0 +1,1 @@
+"""Running Hub in production: scheduler lock and heartbeat, health check, logs, backups."""

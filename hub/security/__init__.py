@@ -1,0 +1,1 @@
+"""Login throttling, security headers and the other defences of the web layer."""

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, request
+from flask import Response, abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -475,14 +475,14 @@ def issue_statement(statement_id: int) -> Any:
     request=s.StatementCredit,
     response=s.Statement,
     status=201,
+    body_required=False,
 )
 def credit_statement(statement_id: int) -> Any:
     """Issue a credit note for the whole statement; the body (``reason``) may be left
     out. The period is then free for a new statement. 409 for a draft, a credit note, a
     statement already credited, or a closed period."""
     statement = _admin_statement(statement_id)
-    body = read_body() if request.get_data() else s.StatementCredit()
-    return statements.credit(statement, current_user, body.reason.strip())
+    return statements.credit(statement, current_user, read_body().reason.strip())
 
 
 @operation(

@@ -46,7 +46,8 @@ TAGS = [
         "description": "Usage and occupancy, events with attendance, presence imports.",
     },
     {"name": "users", "description": "People, invitations and roles."},
-    {"name": "me", "description": "The token's user and their API tokens."},
+    {"name": "me", "description": "The token's user, their API tokens and their own data."},
+    {"name": "audit", "description": "The audit log of admin changes."},
     {"name": "meta", "description": "This document."},
 ]
 
@@ -86,7 +87,7 @@ def _operation(op: Operation, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]
         doc["parameters"] = parameters
     if op.request is not None:
         doc["requestBody"] = {
-            "required": True,
+            "required": op.body_required,
             "content": {"application/json": {"schema": refs[(op.request, "validation")]}},
         }
     response = op.response

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy.exc as sa_exc
@@ -41,6 +42,7 @@ class Operation:
     also: tuple[int, ...]  # other success statuses, e.g. 200 for an idempotent create
     public: bool
     description: str | None
+    body_required: bool = True  # False: no body at all means the request model's defaults
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -59,6 +61,7 @@ def operation(
     also: tuple[int, ...] = (),
     public: bool = False,
     description: str | None = None,
+    body_required: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func`` as ``method rule`` on the API blueprint and record it.
 
@@ -83,6 +86,7 @@ def operation(
             also=also,
             public=public,
             description=description or (func.__doc__ or "").strip() or None,
+            body_required=body_required,
         )
         OPERATIONS[endpoint] = op
 
@@ -113,15 +117,19 @@ def read_body() -> Any:
     """The request body, validated against this operation's request model.
 
     Malformed JSON (or a body that is not an object) is 400; a body that breaks
-    the model is a ``ValidationFailed`` (422) keyed by dotted field paths.
+    the model is a ``ValidationFailed`` (422) keyed by dotted field paths. An
+    operation declared with ``body_required=False`` reads no body as the defaults.
     """
     op = current_operation()
     if op is None or op.request is None:
         raise RuntimeError("read_body() called from an operation without a request model")
+    if not op.body_required and not request.get_data():
+        return op.request()
     try:
-        return op.request.model_validate_json(request.get_data() or b"")
+        body = op.request.model_validate_json(request.get_data() or b"")
     except ValidationError as exc:
         raise _as_domain_error(exc) from None
+    return _within_calendar(body)
 
 
 Q = TypeVar("Q", bound=BaseModel)
@@ -130,9 +138,45 @@ Q = TypeVar("Q", bound=BaseModel)
 def read_query(model: type[Q]) -> Q:
     """The query string, validated by ``model``; problems are a 422 naming each parameter."""
     try:
-        return model.model_validate(request.args.to_dict())
+        query = model.model_validate(request.args.to_dict())
     except ValidationError as exc:
         raise ValidationFailed(_field_errors(exc)) from None
+    return _within_calendar(query)
+
+
+# Dates the services can do arithmetic on (a day before, a week after, another
+# timezone) without leaving Python's calendar; nothing real is outside them.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _within_calendar(model: Q) -> Q:
+    """A 422 naming every date or instant outside FIRST_DAY..LAST_DAY, never a 500 later."""
+    fields: dict[str, list[str]] = {}
+    _collect_out_of_range(model, "", fields)
+    if fields:
+        raise ValidationFailed(fields)
+    return model
+
+
+def _collect_out_of_range(value: Any, path: str, fields: dict[str, list[str]]) -> None:
+    if isinstance(value, BaseModel):
+        for name, item in value:
+            _collect_out_of_range(item, f"{path}.{name}" if path else name, fields)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _collect_out_of_range(item, path, fields)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _collect_out_of_range(item, f"{path}.{key}" if path else str(key), fields)
+    elif isinstance(value, date):  # a datetime is a date too
+        day = value.date() if isinstance(value, datetime) else value
+        if not FIRST_DAY <= day <= LAST_DAY:
+            message = _(
+                "Give a date from %(first)s to %(last)s.",
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            )
+            fields.setdefault(path, []).append(message)
 
 
 def _field_errors(exc: ValidationError) -> dict[str, list[str]]:

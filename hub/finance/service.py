@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import MAXYEAR, date
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from hub.spaces.models import Hub
 COST_FIELDS = frozenset(
     {"category", "description", "amount_ore", "starts_on", "ends_on", "amortize_months"}
 )
+MAX_AMORTIZE_MONTHS = 1200  # a hundred years
 FUNDING_FIELDS = frozenset({"kind", "source", "description", "amount_ore", "starts_on", "ends_on"})
 
 
@@ -87,6 +88,15 @@ def _save_cost_item(item: CostItem, values: Mapping[str, Any]) -> CostItem:
     if months is not None:
         if not isinstance(months, int) or isinstance(months, bool) or months < 1:
             errors.add("amortize_months", _("Give a whole number of months, one or more."))
+        elif months > MAX_AMORTIZE_MONTHS or (
+            isinstance(merged.get("starts_on"), date)
+            and merged["starts_on"].year + months // 12 + 1 > MAXYEAR
+        ):
+            # An end date past year 9999 cannot be computed, let alone stored.
+            errors.add(
+                "amortize_months",
+                _("Spread a cost over at most %(max)s months.", max=MAX_AMORTIZE_MONTHS),
+            )
         elif isinstance(merged.get("starts_on"), date):
             # Straight-line amortization is daily proration over the spread.
             end = amortization_end(merged["starts_on"], months)

@@ -117,6 +117,30 @@ def migrate(url: str) -> None:
 # --- figures ------------------------------------------------------------------
 
 
+def make_hub(values: dict[str, Any], desks: int, cells: int, rooms: int) -> tuple[Any, list]:
+    """A hub with numbered desks, cells and 8-seat meeting rooms, and a canteen no one books.
+
+    Returns the hub and the (space id, kind) of its bookable spaces, which is what the
+    benchmarks draw their bookings from. Inside an app context.
+    """
+    from hub.spaces import service as spaces
+
+    hub = spaces.create_hub(values)
+    made = []
+    for kind, count, capacity in (
+        ("desk", desks, 1),
+        ("cell", cells, 1),
+        ("meeting_room", rooms, 8),
+    ):
+        for n in range(1, count + 1):
+            space = spaces.create_space(
+                hub, {"name": f"{kind} {n:02d}", "kind": kind, "capacity": capacity}
+            )
+            made.append((space.id, kind))
+    spaces.create_space(hub, {"name": "Kantine", "kind": "common_area", "bookable": False})
+    return hub, made
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile (p50, p95) of a non-empty sample."""
     ordered = sorted(values)

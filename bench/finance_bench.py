@@ -58,7 +58,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from bench.common import app_config, machine_summary, scratch_database, table
+from bench.common import app_config, machine_summary, make_hub, scratch_database, table
 
 YEAR = 2026
 FIRST, LAST = date(YEAR, 1, 1), date(YEAR, 12, 31)
@@ -146,7 +146,6 @@ def make_frame(hubs: int) -> Frame:
     from hub.extensions import db
     from hub.finance import financing
     from hub.finance import service as finance
-    from hub.spaces import service as spaces
 
     rng = random.Random(SEED)
 
@@ -170,21 +169,12 @@ def make_frame(hubs: int) -> Frame:
     for h in range(1, hubs + 1):
         town = MUNICIPALITIES[h % len(MUNICIPALITIES)]
         host = organization(f"Vertskommune {h:03d}", "municipality", f"post@kommune{h:03d}.no")
-        hub = spaces.create_hub(
-            {"slug": f"hub-{h:03d}", "name": f"Regionkontor {h:03d}", "municipality": town}
+        hub, made = make_hub(
+            {"slug": f"hub-{h:03d}", "name": f"Regionkontor {h:03d}", "municipality": town},
+            DESKS,
+            CELLS,
+            ROOMS,
         )
-        made = []
-        for kind, count, capacity in (
-            ("desk", DESKS, 1),
-            ("cell", CELLS, 1),
-            ("meeting_room", ROOMS, 8),
-        ):
-            for n in range(1, count + 1):
-                space = spaces.create_space(
-                    hub, {"name": f"{kind} {n:02d}", "kind": kind, "capacity": capacity}
-                )
-                made.append((space.id, kind))
-        spaces.create_space(hub, {"name": "Kantine", "kind": "common_area", "bookable": False})
 
         def member(org_id: int, kind: str, starts_on: date, hub: Any = hub, **terms: Any) -> None:
             values = {"organization_id": org_id, "kind": kind, "starts_on": starts_on} | terms

@@ -53,6 +53,7 @@ from bench.common import (
     ROOT,
     app_config,
     machine_summary,
+    make_hub,
     percentile,
     postgres_available,
     scratch_database,
@@ -116,7 +117,6 @@ def seed(url: str, *, fresh_tokens: bool = False) -> Dataset:
     from hub.calendar import tokens as feeds
     from hub.database import begin_write, utcnow
     from hub.extensions import db
-    from hub.spaces import service as spaces
     from hub.usage import rollup
 
     rng = random.Random(SEED)
@@ -130,21 +130,12 @@ def seed(url: str, *, fresh_tokens: bool = False) -> Dataset:
         ]
         hubs, hub_spaces = [], []
         for h in range(HUBS):
-            hub = spaces.create_hub(
-                {"slug": f"hub-{h}", "name": f"Hub {h}", "municipality": "Lyngdal"}
+            hub, made = make_hub(
+                {"slug": f"hub-{h}", "name": f"Hub {h}", "municipality": "Lyngdal"},
+                DESKS,
+                CELLS,
+                ROOMS,
             )
-            made = []
-            for kind, count, capacity in (
-                ("desk", DESKS, 1),
-                ("cell", CELLS, 1),
-                ("meeting_room", ROOMS, 8),
-            ):
-                for n in range(1, count + 1):
-                    space = spaces.create_space(
-                        hub, {"name": f"{kind} {n:02d}", "kind": kind, "capacity": capacity}
-                    )
-                    made.append((space.id, kind))
-            spaces.create_space(hub, {"name": "Kantine", "kind": "common_area", "bookable": False})
             for org in orgs[h::HUBS] + orgs[(h + 1) % HUBS :: HUBS]:
                 accounts.create_membership(
                     hub,

@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from bench.common import make_hub
+
 HUBS = 20
 DESKS, CELLS, ROOMS = 15, 10, 10
 ORGS = 30
@@ -83,7 +85,6 @@ def make_frame() -> Frame:
     """Organizations, people and hubs, through the services (inside an app context)."""
     from hub.accounts import service as accounts
     from hub.extensions import db
-    from hub.spaces import service as spaces
     from hub.spaces.models import Hub
 
     rng = random.Random(SEED)
@@ -106,21 +107,12 @@ def make_frame() -> Frame:
         users.append(user)
     hub_ids, slugs, hub_spaces = [], [], []
     for h in range(HUBS):
-        hub = spaces.create_hub(
-            {"slug": f"hub-{h:02d}", "name": f"Hub {h:02d}", "municipality": "Lyngdal"}
+        hub, made = make_hub(
+            {"slug": f"hub-{h:02d}", "name": f"Hub {h:02d}", "municipality": "Lyngdal"},
+            DESKS,
+            CELLS,
+            ROOMS,
         )
-        made = []
-        for kind, count, capacity in (
-            ("desk", DESKS, 1),
-            ("cell", CELLS, 1),
-            ("meeting_room", ROOMS, 8),
-        ):
-            for n in range(1, count + 1):
-                space = spaces.create_space(
-                    hub, {"name": f"{kind} {n:02d}", "kind": kind, "capacity": capacity}
-                )
-                made.append((space.id, kind))
-        spaces.create_space(hub, {"name": "Kantine", "kind": "common_area", "bookable": False})
         hub_ids.append(hub.id)
         slugs.append(hub.slug)
         hub_spaces.append(made)

@@ -7,6 +7,10 @@ the fault tests. See docs/deploy.md.
 
 import os
 
+from gunicorn.glogging import Logger
+
+from hub.ops.logformat import redact_path  # cheap: the standard library only
+
 bind = os.environ.get("HUB_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("HUB_WORKERS", "4"))
 # Sync workers: each request is one short database transaction. Threads would let one
@@ -33,7 +37,7 @@ if os.environ.get("HUB_LOG_FORMAT", "text").strip().lower() == "json":
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "hub.ops.logging.JsonFormatter"}},
+        "formatters": {"json": {"()": "hub.ops.logformat.JsonFormatter"}},
         "handlers": {
             "json_stderr": {**_json_handler, "stream": "ext://sys.stderr"},
             "json_access": (
@@ -56,6 +60,21 @@ if os.environ.get("HUB_LOG_FORMAT", "text").strip().lower() == "json":
             },
         },
     }
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger without the secrets in feed, reset and sign-in addresses."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "f"):
+            atoms[key] = redact_path(atoms[key])
+        if atoms.get("q"):
+            atoms["q"] = redact_path(f"?{atoms['q']}")[1:]
+        return atoms
+
+
+logger_class = RedactingLogger
 # Behind a reverse proxy on the same machine, trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("HUB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn 25+ opens a control socket (for `gunicornc`) in $HOME/.gunicorn by default:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from flask import Flask
 
-from hub.config import load_config
-from hub.database import SQLITE_BEGIN_OPTION
-from hub.extensions import babel, csrf, db, login_manager, migrate
-
+# Importing the package stays cheap (the framework is imported by create_app): the
+# gunicorn master loads hub.ops.logformat and must not hold the app's code, or a
+# reload after an upgrade would fork new workers with old modules in them.
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Never starts the scheduler: that is `flask hub scheduler`."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from hub.config import load_config
+    from hub.extensions import babel, csrf, db, login_manager, migrate
+
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
     if app.config["PROXY_FIX"]:
@@ -111,6 +116,10 @@ def _configure_sqlite(engine: sa.Engine, busy_ms: int) -> None:
     emits BEGIN itself; writers that must not race (bookings) ask for
     BEGIN IMMEDIATE through ``hub.database.begin_write``.
     """
+    import sqlalchemy as sa
+
+    from hub.database import SQLITE_BEGIN_OPTION
+
     if engine.dialect.name != "sqlite":
         return
 

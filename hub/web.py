@@ -29,6 +29,7 @@ from hub.errors import Conflict, DomainError, ValidationFailed
 from hub.extensions import db, login_manager
 from hub.forms import form_errors
 from hub.money import format_nok
+from hub.ops.logformat import redact_path
 from hub.spaces import labels
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,9 @@ def handle_database_unavailable(exc: Exception) -> Response:
     with contextlib.suppress(sa_exc.SQLAlchemyError):  # the connection may be gone already
         db.session.rollback()
     session.pop("_flashes", None)  # a "Saved" flashed before the failure is not true
-    log.warning("database unavailable for %s %s: %s", request.method, request.path, exc)
+    log.warning(
+        "database unavailable for %s %s: %s", request.method, redact_path(request.path), exc
+    )
     message = _(
         "The database is busy or briefly unavailable, so nothing was changed. "
         "Please try again in a moment."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -204,6 +206,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+SECRET = "aVeryS3cretFeedToken_0123456789abcdefghijklm"
+
+
 def test_gunicorn_with_the_repo_config_writes_json_for_itself_and_the_app(tmp_path):
     """One worker on a free loopback port, HUB_LOG_FORMAT=json: every line is JSON."""
     url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"  # not migrated: /healthz still answers
@@ -238,6 +243,12 @@ def test_gunicorn_with_the_repo_config_writes_json_for_itself_and_the_app(tmp_pa
                     time.sleep(0.2)
             assert response is not None, err.read_text()
             assert response.status == 200 and response.headers["X-Request-ID"] == "gun-1"
+            feed = urllib.request.Request(
+                f"http://127.0.0.1:{port}/feeds/{SECRET}.ics?x=1",
+                headers={"X-Request-ID": "gun-2", "Referer": f"http://h/password/reset/{SECRET}"},
+            )
+            with contextlib.suppress(urllib.error.HTTPError):  # no tables: 503
+                urllib.request.urlopen(feed, timeout=5)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -246,11 +257,51 @@ def test_gunicorn_with_the_repo_config_writes_json_for_itself_and_the_app(tmp_pa
 
     records = [json.loads(line) for text in (out, err) for line in text.read_text().splitlines()]
     access = [r for r in records if r["logger"] == "gunicorn.access"]
-    assert [(r["path"], r["status"], r["request_id"]) for r in access] == [
-        ("/healthz", 200, "gun-1")
+    assert [(r["path"], r["request_id"]) for r in access] == [
+        ("/healthz", "gun-1"),
+        ("/feeds/[secret].ics", "gun-2"),
     ]
+    assert access[0]["status"] == 200 and access[1]["referer"] == "http://h/password/reset/[secret]"
+    assert SECRET not in out.read_text() + err.read_text()  # nor in the app's own lines
     assert any(
         r["logger"] == "gunicorn.error" and "Booting worker" in r["message"] for r in records
     )
     # The app's own warning (no scheduler_locks table yet) came out of the worker as JSON.
     assert any(r["logger"] == "hub.ops.health" and r["request_id"] == "gun-1" for r in records)
+
+
+@pytest.mark.parametrize(
+    ("logged", "shown"),
+    [
+        ("/feeds/abc_DEF-1.ics", "/feeds/[secret].ics"),
+        ("GET /feeds/abc.ics?x=1 HTTP/1.1", "GET /feeds/[secret].ics?x=1 HTTP/1.1"),
+        ("/password/reset/Im.tok-en", "/password/reset/[secret]"),
+        (
+            "https://hub.example.no/invitation/abc?x=1",
+            "https://hub.example.no/invitation/[secret]?x=1",
+        ),
+        (
+            "/login/sso/callback?state=s1&code=c1&x=1",
+            "/login/sso/callback?state=[secret]&code=[secret]&x=1",
+        ),
+        ("/api/v1/me/feeds/12", "/api/v1/me/feeds/12"),  # an id, not a secret
+        (
+            "/hubs/regionlab-lister/availability?view=week",
+            "/hubs/regionlab-lister/availability?view=week",
+        ),
+    ],
+)
+def test_secrets_in_addresses_are_not_logged(logged, shown):
+    assert ops_logging.redact_path(logged) == shown
+
+
+def test_the_gunicorn_master_does_not_load_the_app():
+    """gunicorn.conf.py imports the formats; a reload must not keep old app code in the master."""
+    code = (
+        "import runpy, sys; runpy.run_path('gunicorn.conf.py');"
+        "print(sorted(m for m in ('flask', 'sqlalchemy', 'hub.config') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

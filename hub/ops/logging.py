@@ -4,8 +4,9 @@
 sane, otherwise a new one), echoes it on the response, and configures the root
 logger from LOG_FORMAT and LOG_LEVEL, except under TESTING, where pytest's
 caplog owns logging (a test that wants the real setup calls ``configure_logging``
-with ``force=True``). The scheduler and gunicorn (gunicorn.conf.py) use the same
-formatters, so one installation writes one kind of line.
+with ``force=True``). The formatters are in ``hub.ops.logformat``, which the
+scheduler and gunicorn (gunicorn.conf.py) use too, so one installation writes
+one kind of line.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request, session
 from flask.logging import default_handler
-from pythonjsonlogger.json import JsonFormatter as _BaseJsonFormatter
+
+from hub.ops.logformat import JsonFormatter, TextFormatter, redact_path
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is kept only if it is short and plain: it goes into every log line
@@ -30,7 +30,6 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
 # Chatty libraries shown from WARNING up unless LOG_LEVEL is DEBUG. (`flask db upgrade`
 # still prints its steps: Alembic's env.py sets its own levels.)
 QUIETER = ("apscheduler", "alembic")
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"
 
 
 def init_app(app: Flask) -> None:
@@ -74,7 +73,7 @@ def request_context() -> dict[str, Any]:
     context: dict[str, Any] = {
         "request_id": current_request_id(),
         "method": request.method,
-        "path": request.path,
+        "path": redact_path(request.path),
     }
     user = g.get("_login_user")
     if user is not None:  # loaded by Flask-Login or by an API token
@@ -102,83 +101,6 @@ class RequestContextFilter(logging.Filter):
             if not hasattr(record, key):
                 setattr(record, key, value)
         return True
-
-
-# --- formatters ------------------------------------------------------------------------
-
-
-def _utc_iso(created: float) -> str:
-    stamp = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
-
-
-class TextFormatter(logging.Formatter):
-    """``2026-11-24T12:00:00.123Z INFO hub.jobs [id GET /path user=3]: message``."""
-
-    def __init__(self) -> None:
-        super().__init__(TEXT_FORMAT)
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        return _utc_iso(record.created)
-
-    def format(self, record: logging.LogRecord) -> str:
-        request_id = getattr(record, "request_id", None)
-        if request_id is None:
-            record.context = ""
-        else:
-            user_id = getattr(record, "user_id", None)
-            user = "" if user_id is None else f" user={user_id}"
-            method, path = getattr(record, "method", "-"), getattr(record, "path", "-")
-            record.context = f" [{request_id} {method} {path}{user}]"
-        return super().format(record)
-
-
-class JsonFormatter(_BaseJsonFormatter):
-    """One JSON object a line: time (UTC ISO), level, logger, message, then the rest.
-
-    The rest is the request context (request_id, method, path, user_id), any
-    ``extra=`` fields, ``exc_info``, and for gunicorn's access log the request's
-    fields instead of one Apache-style string.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
-        super().__init__("%(levelname)s %(name)s %(message)s", **kwargs)
-
-    def add_fields(
-        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
-    ) -> None:
-        log_data["time"] = _utc_iso(record.created)
-        super().add_fields(log_data, record, message_dict)
-        if record.name == "gunicorn.access" and isinstance(record.args, Mapping):
-            log_data.update(_access_fields(record.args))
-
-
-def _access_fields(atoms: Mapping[str, Any]) -> dict[str, Any]:
-    """gunicorn's access-log atoms (see its docs, "access_log_format") as named fields."""
-
-    def atom(key: str) -> Any:
-        value = atoms[key]  # gunicorn's wrapper gives "-" for a missing one
-        return None if value in ("-", "") else value
-
-    def number(key: str) -> int | None:
-        value = atom(key)
-        return int(value) if isinstance(value, str | int) and str(value).isdigit() else None
-
-    microseconds = number("D")
-    return {
-        "remote_addr": atom("h"),
-        "forwarded_for": atom("{x-forwarded-for}i"),
-        "method": atom("m"),
-        "path": atom("U"),
-        "query": atom("q"),
-        "status": number("s"),
-        "bytes": number("B"),
-        "duration_ms": None if microseconds is None else round(microseconds / 1000, 1),
-        "request_id": atom("{x-request-id}o"),
-        "user_agent": atom("a"),
-        "referer": atom("f"),
-    }
 
 
 # --- setup -----------------------------------------------------------------------------

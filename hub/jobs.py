@@ -78,6 +78,15 @@ def send_mail() -> int:
     return service.send_due()  # commits each message on its own
 
 
+def forget_login_attempts() -> int:
+    """Delete failed logins older than the throttle's longest window (24 hours)."""
+    from hub.security import service
+
+    forgotten = service.forget_old()
+    db.session.commit()
+    return forgotten
+
+
 def backup_database() -> int:
     """Back up into BACKUP_DIR, keep the newest BACKUP_KEEP; returns the backup's bytes.
 
@@ -98,6 +107,7 @@ JOBS: dict[str, tuple[Callable[[], int], dict[str, object]]] = {
     "sync_external_calendars": (sync_external_calendars, {"trigger": "interval", "minutes": 15}),
     "send_mail": (send_mail, {"trigger": "interval", "minutes": 1}),
     "backup_database": (backup_database, {"trigger": "cron", "hour": 2, "minute": 30}),
+    "forget_login_attempts": (forget_login_attempts, {"trigger": "cron", "hour": 3, "minute": 45}),
 }
 
 

@@ -23,6 +23,7 @@ from hub.finance import financing, statements
 from hub.finance import service as finance
 from hub.finance.models import Statement
 from hub.mail import sent_mail
+from hub.outbox.models import OutboxMessage, OutboxStatus
 from hub.usage.models import PresenceDay, UsageImport, UsageRecord
 
 # Winter dates (Oslo is UTC+1); "now" in these tests is the real clock (2026 or later),
@@ -394,3 +395,58 @@ def test_a_deleted_account_is_no_longer_listed_or_editable(api, world, system_ad
     response = api("PATCH", f"/users/{kari.id}", user=system_admin, json={"active": True})
     assert response.status_code == 409
     assert db.session.get(User, kari.id).active is False
+
+
+def test_deletion_erases_the_person_and_nobody_else(client, login, world, make_user, make_space):
+    """Only what is about Kari changes: a look-alike address, a name or a number elsewhere stays."""
+    hub, kari = world["hub"], world["kari"]
+    make_user(email="jokari@nav.no", name="Jo Kari", hub=hub, role=Role.MEMBER)
+    make_space(hub, name="Kari Nordmann-salen", kind="meeting_room")
+    for recipient, status in (("kari@nav.no", "failed"), ("jokari@nav.no", "failed")):
+        db.session.add(
+            OutboxMessage(
+                recipient=recipient,
+                subject="Hei",
+                message=b"Subject: Hei\r\n\r\nHei",
+                status=OutboxStatus(status),
+                attempts=20,
+                created_at=at(PAST_MONDAY, 9),
+            )
+        )
+    lookalike = UsageImport(hub_id=hub.id, filename="x.csv", content="jokari@nav.no;2026-01-08")
+    db.session.add(lookalike)
+    db.session.commit()
+    others_before = _events_not_about(kari.id)
+
+    login(kari)
+    assert client.post("/profile/delete", data={"password": PASSWORD}).status_code == 302
+
+    db.session.expire_all()
+    assert _events_not_about(kari.id) == others_before
+    deletion = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.summary.contains("account deleted"))
+    ).one()
+    assert (deletion.actor_user_id, deletion.actor_label) == (kari.id, f"user #{kari.id}")
+    # Each hub sees that the person left it, without their address.
+    [left] = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.entity_type == "hub_role", AuditEvent.action == "deleted"
+        )
+    ).all()
+    assert left.hub_id == hub.id and "kari@nav.no" not in left.summary
+    assert left.actor_label == f"user #{kari.id}"
+    failed = db.session.scalars(
+        sa.select(OutboxMessage.recipient).where(OutboxMessage.status == OutboxStatus.FAILED)
+    ).all()
+    assert failed == ["jokari@nav.no"]
+    assert db.session.get(UsageImport, lookalike.id).content == "jokari@nav.no;2026-01-08"
+
+
+def _events_not_about(user_id: int) -> list[tuple[Any, ...]]:
+    rows = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    return [
+        (e.id, e.actor_label, e.summary, json.dumps(e.changes, sort_keys=True))
+        for e in rows
+        if not (e.entity_type == "user" and e.entity_id == user_id)
+        and not (e.entity_type == "hub_role" and user_id in e.changes.get("user_id", []))
+    ]

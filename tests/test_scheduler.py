@@ -53,6 +53,7 @@ def test_build_scheduler_registers_every_job_in_utc_without_starting(app):
             "sync_external_calendars",
             "send_mail",
             "backup_database",
+            "forget_login_attempts",
         ]
     )
     job = scheduled["release_no_shows"]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import time_machine
 from flask import url_for
 
-from hub import mail
+from hub import jobs, mail
 from hub.accounts import service as accounts
 from hub.extensions import db
 from hub.security import service as attempts
@@ -131,6 +131,17 @@ def test_failures_outside_the_window_do_not_count_and_are_deleted(app):
     record_many(1, email="ola@example.no", at=NOW)
 
     assert rows() == 1  # the old ones went when a new one was written
+
+
+def test_the_nightly_job_forgets_attempts_past_every_window(app):
+    """Typed emails and addresses go after 24 hours even when nobody fails a login."""
+    record_many(3, at=NOW - timedelta(hours=25))
+    record_many(2, email="ola@example.no", at=NOW - timedelta(hours=23))
+    db.session.commit()
+
+    with time_machine.travel(NOW, tick=False):
+        assert jobs.run_job(app, "forget_login_attempts") == 3
+    assert rows() == 2
 
 
 def test_clear_forgets_only_that_email(app):

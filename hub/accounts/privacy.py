@@ -15,8 +15,10 @@ One audit event without personal details records that an account was deleted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.utils import getaddresses
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +34,7 @@ from hub.database import utcnow
 from hub.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from hub.extensions import db
 from hub.finance.models import ClosedPeriod, Statement
+from hub.outbox.models import OutboxMessage, OutboxStatus
 from hub.security.models import LoginAttempt
 from hub.spaces.models import Hub, Space
 from hub.usage.models import Event, PresenceDay, UsageImport, UsageRecord
@@ -286,10 +289,19 @@ def _audit_events(user_id: int) -> list[dict[str, Any]]:
             "action": str(e.action),
             "entity_type": e.entity_type,
             "entity_id": e.entity_id,
-            "summary": e.summary,
+            # A role or profile of someone else names them: that is their data, not yours.
+            "summary": None if _about_someone_else(e, user_id) else e.summary,
         }
         for e in rows
     ]
+
+
+def _about_someone_else(event: Any, user_id: int) -> bool:
+    if event.entity_type == "user":
+        return event.entity_id != user_id
+    if event.entity_type == "hub_role":
+        return user_id not in event.changes.get("user_id", [])
+    return False
 
 
 # --- deletion --------------------------------------------------------------
@@ -372,6 +384,10 @@ def delete_account(user: User, actor: User, now: datetime | None = None) -> list
                 "administrator before you delete your account."
             )
         )
+    from hub.audit.capture import current_actor
+
+    # Who does it, read before the user row stops counting as signed in.
+    actor_id, actor_label = current_actor()
     now = now or utcnow()
     cancelled = future_bookings(user, now)
     for booking in cancelled:
@@ -384,6 +400,8 @@ def delete_account(user: User, actor: User, now: datetime | None = None) -> list
     db.session.flush()
     notify.booking_cancelled(cancelled)
     _anonymize_rows(user, now)
+    _record_deletion(user.id, now, actor_id, actor_label)
+    db.session.flush()
     return cancelled
 
 
@@ -391,9 +409,13 @@ def _anonymize_rows(user: User, now: datetime) -> None:
     from hub.audit.service import forget_user
 
     uid = user.id
-    # Earlier audit entries *about* the person lose their name, email and card id;
-    # entries of changes they made as an administrator keep their label (docs/audit.md).
-    forget_user(uid, user.email, user.name, user.card_id or "")
+    # Roles one at a time, so the audit log says in each hub that the person left.
+    for role in db.session.scalars(sa.select(HubRole).where(HubRole.user_id == uid)):
+        db.session.delete(role)
+    db.session.flush()
+    # Entries *about* the person lose their email, name and card id; entries of
+    # changes they made to others as an administrator keep their label (docs/audit.md).
+    forget_user(uid, user.email)
     fetch = {"synchronize_session": "fetch"}
     for statement in (
         sa.update(BookingSeries).where(BookingSeries.user_id == uid).values(user_id=None),
@@ -403,16 +425,13 @@ def _anonymize_rows(user: User, now: datetime) -> None:
     ):
         db.session.execute(statement.execution_options(**fetch))
     # Uploaded usage files name people by email or card id; the parsed lines stay.
-    mentions = [sa.func.lower(UsageImport.content).contains(user.email.lower(), autoescape=True)]
-    if user.card_id:
-        mentions.append(UsageImport.content.contains(user.card_id, autoescape=True))
-    db.session.execute(
-        sa.update(UsageImport)
-        .where(UsageImport.content != "", sa.or_(*mentions))
-        .values(content="")
-        .execution_options(synchronize_session=False)
-    )
-    for model in (ApiToken, FeedToken, HubRole):
+    for upload in _imports_naming(user):
+        upload.content = ""
+    # Mails to the person already sent or given up (the cancellation above still goes).
+    for message in _mail_to(user.email):
+        if message.status is not OutboxStatus.PENDING:
+            db.session.delete(message)
+    for model in (ApiToken, FeedToken):
         db.session.execute(
             sa.delete(model).where(model.user_id == uid).execution_options(**fetch)  # type: ignore[attr-defined]
         )
@@ -436,18 +455,46 @@ def _anonymize_rows(user: User, now: datetime) -> None:
         )
         .execution_options(**fetch)
     )
-    _record_deletion(uid, now)
     db.session.flush()
-    # Loaded objects (the user, their roles, the cancelled bookings) still hold old values.
+    # Loaded objects (the user, the cancelled bookings) still hold old values.
     db.session.expire_all()
 
 
-def _record_deletion(user_id: int, now: datetime) -> None:
+FIELD_SEPARATORS = re.compile(r'[,;\t\r\n"]')
+
+
+def _imports_naming(user: User) -> list[UsageImport]:
+    """Uploaded files with the person's email or card id as a whole field of a line."""
+    wanted = {user.email.lower(), *([user.card_id.lower()] if user.card_id else [])}
+    mentions = [sa.func.lower(UsageImport.content).contains(v, autoescape=True) for v in wanted]
+    candidates = db.session.scalars(
+        sa.select(UsageImport).where(UsageImport.content != "", sa.or_(*mentions))
+    )
+    return [
+        upload
+        for upload in candidates
+        if wanted & {f.strip().lower() for f in FIELD_SEPARATORS.split(upload.content)}
+    ]
+
+
+def _mail_to(email: str) -> list[OutboxMessage]:
+    """Outbox messages addressed to ``email`` (as a whole address, any case)."""
+    candidates = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            sa.func.lower(OutboxMessage.recipient).contains(email.lower(), autoescape=True)
+        )
+    )
+    return [
+        message
+        for message in candidates
+        if email.lower() in {a.lower() for _, a in getaddresses([message.recipient])}
+    ]
+
+
+def _record_deletion(user_id: int, now: datetime, actor_id: int | None, label: str) -> None:
     """One audit event, without the name or email that were just erased."""
-    from hub.audit.capture import current_actor
     from hub.audit.models import AuditAction, AuditEvent
 
-    actor_id, label = current_actor()
     if actor_id == user_id:
         label = f"user #{user_id}"  # not the email being erased
     db.session.add(

@@ -7,6 +7,7 @@ field, raised before anything is changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -273,7 +274,10 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
-_DUMMY_HASH = generate_password_hash("timing-equalizer")
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash made with the configured method, so a wrong email costs what a wrong password does."""
+    return generate_password_hash("timing-equalizer", method=method)
 
 
 def hash_password(password: str) -> str:
@@ -285,7 +289,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None; same work whether or not the email exists."""
     user = find_user_by_email(email) if email else None
     if user is None or user.password_hash is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 PROTOCOL_ERRORS = (
     OAuthError,
+    AuthlibBaseError,
     JoseError,
     requests.RequestException,
     ValueError,

@@ -7,6 +7,7 @@ and crediting a statement are recorded here explicitly (``statement_issued``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -164,35 +165,56 @@ def list_events(
 # --- erasure -----------------------------------------------------------------
 
 
-def forget_user(user_id: int, *personal: str) -> int:
-    """Erase a person's details where they are the *subject* of events.
+def forget_user(user_id: int, *emails: str) -> int:
+    """Erase a person's details from the events *about* them; returns how many changed.
 
-    For "delete my account": call it in the transaction that anonymizes the
-    user row, with the values to erase (the old email, name). Events about that user lose every
-    email, name and card id; summaries naming the person lose those values.
-    Events the person made as an administrator keep their actor label (see
-    docs/audit.md). Returns the number of events changed.
+    For "delete my account", in the transaction that anonymizes the user row, with
+    the emails to erase (the current one; earlier ones are found in the person's
+    own events). Only events about the person are touched: their user events
+    (summary, and every email, name and card id in the changes) and the events of
+    their roles (the email in the summary, as a whole address). The actor label
+    of such an event becomes ``user #id`` when the person made it themselves.
+    Events the person made as an administrator about others keep their actor
+    label (docs/audit.md), and no other event's text is rewritten: a name or a
+    number may well appear in other people's events by coincidence.
     """
     db.session.flush()
-    words = [value for value in personal if value]
-    conditions = [sa.and_(AuditEvent.entity_type == "user", AuditEvent.entity_id == user_id)]
-    conditions += [AuditEvent.summary.contains(word, autoescape=True) for word in words]
+    mine = f"user #{user_id}"
+    about_user = sa.and_(AuditEvent.entity_type == "user", AuditEvent.entity_id == user_id)
+    user_events = list(db.session.scalars(sa.select(AuditEvent).where(about_user)))
+    known = {email.lower() for email in emails if email}
+    for event in user_events:  # earlier addresses, from the person's own email changes
+        known.update(v.lower() for v in event.changes.get("email", []) if isinstance(v, str))
+    role_events = [
+        event
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "hub_role")
+        )
+        if user_id in event.changes.get("user_id", [])
+    ]
     changed = 0
-    for event in db.session.scalars(sa.select(AuditEvent).where(sa.or_(*conditions))):
-        summary, changes = event.summary, event.changes
-        for word in words:
-            summary = summary.replace(word, f"user #{user_id}")
-        if event.entity_type == "user" and event.entity_id == user_id:
-            summary = f"user #{user_id}"
-            changes = {
-                name: [
-                    ERASED if value is not None and (name in PERSONAL or value in words) else value
-                    for value in pair
-                ]
-                for name, pair in changes.items()
-            }
-        if (summary, changes) != (event.summary, event.changes):
-            event.summary, event.changes = summary, changes
+    for event in user_events + role_events:
+        if event.entity_type == "user":
+            summary, changes = (
+                mine,
+                {name: _erased(name, pair) for name, pair in event.changes.items()},
+            )
+        else:
+            summary, changes = erase_addresses(event.summary, known, mine), event.changes
+        label = mine if event.actor_user_id == user_id else event.actor_label
+        if (summary, changes, label) != (event.summary, event.changes, event.actor_label):
+            event.summary, event.changes, event.actor_label = summary, changes, label
             changed += 1
     db.session.flush()
     return changed
+
+
+def _erased(name: str, pair: list[Any]) -> list[Any]:
+    return [ERASED if value is not None and name in PERSONAL else value for value in pair]
+
+
+def erase_addresses(text: str, emails: Iterable[str], replacement: str) -> str:
+    """``text`` with each of ``emails`` replaced where it stands as a whole address."""
+    for email in emails:
+        text = re.sub(rf"(?<![\w.+-]){re.escape(email)}(?![\w.-])", replacement, text, flags=re.I)
+    return text

@@ -63,15 +63,20 @@ def record(
 ) -> LoginAttempt:
     """Count one failed login (or one reset request); rows past every window go."""
     now = now or utcnow()
-    db.session.execute(
-        sa.delete(LoginAttempt).where(LoginAttempt.created_at <= now - LONGEST_WINDOW)
-    )
+    forget_old(now)
     attempt = LoginAttempt(
         kind=kind, email=normalize_email(email)[:254], address=(address or "")[:45], created_at=now
     )
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def forget_old(now: datetime | None = None) -> int:
+    """Delete the attempts past every window: typed emails and addresses are kept no longer."""
+    cutoff = (now or utcnow()) - LONGEST_WINDOW
+    result = db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at <= cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def clear(kind: AttemptKind, email: str) -> None:

@@ -254,8 +254,12 @@ def create_admin_command(
 # --- scheduled jobs -------------------------------------------------------------------
 
 
-def schema_is_current() -> bool:
-    """Whether the database has every migration applied (the jobs need the tables)."""
+def schema_problem() -> str | None:
+    """Why the database's schema does not fit the code, or None when it is current.
+
+    Behind (migrations to apply) and ahead (a revision this code does not know:
+    older code deployed over a newer database) need opposite remedies.
+    """
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
@@ -264,10 +268,26 @@ def schema_is_current() -> bool:
 
     config = Config()
     config.set_main_option("script_location", MIGRATIONS_DIR)
-    heads = set(ScriptDirectory.from_config(config).get_heads())
+    script = ScriptDirectory.from_config(config)
+    heads = set(script.get_heads())
+    known = {revision.revision for revision in script.walk_revisions()}
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
-    return current == heads
+    if current == heads:
+        return None
+    unknown = sorted(current - known)
+    if unknown:
+        return (
+            f"The database has schema {', '.join(unknown)}, which this version of Hub does "
+            "not know: the code is older than the database. Deploy the Hub version that "
+            "migrated it (or newer); `flask db upgrade` cannot help."
+        )
+    return "The database is not up to date; run `flask db upgrade` first."
+
+
+def schema_is_current() -> bool:
+    """Whether the database has every migration applied (the jobs need the tables)."""
+    return schema_problem() is None
 
 
 @hub_cli.command("scheduler")
@@ -295,8 +315,9 @@ def scheduler_command(list_only: bool) -> None:
         for job in scheduler.get_jobs():
             click.echo(f"{job.id}: {job.trigger}")
         return
-    if not schema_is_current():
-        fail("The database is not up to date; run `flask db upgrade` first.")
+    problem = schema_problem()
+    if problem is not None:
+        fail(problem)
 
     configure_logging(app)  # LOG_FORMAT and LOG_LEVEL, as in the web workers
     log = logging.getLogger("hub.scheduler")
@@ -367,10 +388,12 @@ def run_job_command(job_id: str) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
-    help="A directory (the file gets the standard name) or a new file. Default: BACKUP_DIR.",
+    # A string, not a Path: a trailing "/" means "a directory" even if it does not exist yet.
+    type=click.Path(),
+    help="A directory (the file gets the standard name; end it with / to have it created) "
+    "or a new file. Default: BACKUP_DIR.",
 )
-def backup_command(output: Path | None) -> None:
+def backup_command(output: str | None) -> None:
     """Back up the whole database while Hub runs; print the file's path."""
     from hub.ops import backup
 
@@ -384,23 +407,30 @@ def backup_command(output: Path | None) -> None:
 @hub_cli.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Really replace all data in the database.")
-def restore_command(file: Path, yes: bool) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Restore even while a scheduler runs against the database (it is refused otherwise).",
+)
+def restore_command(file: Path, yes: bool, force: bool) -> None:
     """Replace ALL data in the database with the backup FILE.
 
-    Stop the web workers and the scheduler first. Without --yes, only checks
-    the file and says what would happen.
+    Stop the web workers and the scheduler first (a running scheduler is refused
+    unless --force). Without --yes, only checks the file and says what would happen.
     """
     from hub.ops import backup
 
     try:
         info = backup.inspect(file)
         if not yes:
+            holder = None if force else backup.running_scheduler()
             fail(
                 f"{file} is a Hub backup (schema {info.revision}). Nothing was changed.",
                 f"Restoring replaces ALL data in {backup.database_label()}. Stop the web "
                 "workers and the scheduler first, then run again with --yes.",
+                *([f"A scheduler is running now: {holder}."] if holder else []),
             )
-        backup.restore(file)
+        backup.restore(file, force=force)
     except backup.BackupFailed as exc:
         fail(f"Restore failed, nothing was changed: {exc}")
     click.echo(f"Restored {file} (schema {info.revision}) into {backup.database_label()}.")

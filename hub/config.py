@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "BACKUP_KEEP": 14,
     "PG_DUMP": "pg_dump",
     "PG_RESTORE": "pg_restore",
+    # How long pg_dump or pg_restore may run before it is stopped and the backup or
+    # restore fails (a hung server must not block the scheduler or a terminal forever).
+    "BACKUP_TIMEOUT_SECONDS": 3600,
     # Operations (hub.ops, docs/deploy.md): log lines as "text" or "json" (one object a
     # line) and their level; the scheduler's heartbeat interval, and how old a heartbeat
     # may be before the scheduler counts as gone (its lock may then be taken over).
@@ -118,6 +121,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
 
     _apply_https(app.config)
+    _check_secret_key(app.config)
+    _check_scheduler_timing(app.config)
 
     url = app.config.get("DATABASE_URL") or sqlite_url(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
@@ -141,6 +146,38 @@ def _apply_https(config: Any) -> None:
     hosts = config.get("TRUSTED_HOSTS")
     if isinstance(hosts, str):  # HUB_TRUSTED_HOSTS=hub.example.no,localhost
         config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
+
+
+def _check_secret_key(config: Any) -> None:
+    """Refuse the published development key once Hub is served over HTTPS.
+
+    Anyone who reads this file could otherwise sign a session as an administrator,
+    or a password-reset link. Over plain http (development, `make run`) it is allowed.
+    """
+    if config["HTTPS"] and config.get("SECRET_KEY") in ("", None, DEFAULTS["SECRET_KEY"]):
+        raise ValueError(
+            "SECRET_KEY is the published development default (or empty) while HTTPS is on: "
+            "set HUB_SECRET_KEY to a long random value (docs/deploy.md)."
+        )
+
+
+def _check_scheduler_timing(config: Any) -> None:
+    """Refuse a staleness limit that one late heartbeat could exceed.
+
+    With a limit of at most two beats, a scheduler whose heartbeat write waited a
+    little (a busy SQLite, a slow network) would count as gone: /healthz would say
+    degraded, and on SQLite a second scheduler could take its lock over.
+    """
+    beat = config["SCHEDULER_HEARTBEAT_SECONDS"]
+    stale = config["SCHEDULER_STALE_SECONDS"]
+    if beat <= 0:
+        raise ValueError(f"SCHEDULER_HEARTBEAT_SECONDS must be at least 1, not {beat}.")
+    if beat * 2 >= stale:
+        raise ValueError(
+            f"SCHEDULER_STALE_SECONDS ({stale}) must be more than twice "
+            f"SCHEDULER_HEARTBEAT_SECONDS ({beat}), for example {beat * 3}: otherwise one "
+            "late heartbeat makes a running scheduler count as gone."
+        )
 
 
 def sqlite_url(instance_path: Path) -> str:

@@ -6,14 +6,19 @@ restore, every table in the metadata holds exactly the rows it held at the backu
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sqlite3
 import subprocess
+import uuid
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -29,7 +34,7 @@ from hub.extensions import db
 from hub.finance import financing, statements
 from hub.finance import service as finance
 from hub.finance.models import Statement
-from hub.ops import backup
+from hub.ops import backup, scheduler_lock
 
 NOW = datetime(2026, 11, 24, 2, 30, tzinfo=UTC)
 
@@ -393,3 +398,251 @@ def test_backup_of_a_missing_sqlite_database_does_not_create_one(tmp_path):
     assert f"There is no database at {missing}" in result.stderr
     assert not missing.exists()
     assert not (tmp_path / "b").exists()
+
+
+# --- never overwriting ------------------------------------------------------------------
+
+
+def test_a_backup_never_replaces_one_that_took_its_name_meanwhile(
+    app, backend, tmp_path, monkeypatch
+):
+    """Two backups in the same second: the second finds the name taken after its check."""
+    name = backup.backup_name(backend, NOW)
+    rival = tmp_path / name
+    step = "_sqlite_backup" if backend == "sqlite" else "_pg_dump"
+    real = getattr(backup, step)
+
+    def and_meanwhile_another_backup(*args: Any) -> None:
+        real(*args)
+        rival.write_bytes(b"the other backup")
+
+    monkeypatch.setattr(backup, step, and_meanwhile_another_backup)
+    with pytest.raises(backup.BackupFailed, match=f"{name} already exists"):
+        backup.backup(tmp_path, now=NOW)
+
+    assert rival.read_bytes() == b"the other backup"
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+
+
+def test_without_hard_links_a_backup_is_still_written_and_never_overwrites(
+    app, backend, tmp_path, monkeypatch
+):
+    def no_hard_links(*_args: Any) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")  # what FAT (a USB stick) says
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    path = backup.backup(tmp_path, now=NOW)
+
+    assert backup.inspect(path).backend == backend
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    with pytest.raises(backup.BackupFailed, match="already exists"):
+        backup.backup(tmp_path, now=NOW)
+
+
+def test_cli_backup_output_ending_in_a_slash_is_a_directory(app, tmp_path):
+    existing = run(app, "backup", "--output", f"{tmp_path}/")
+    new = tmp_path / "new" / "dir"
+    created = run(app, "backup", "--output", f"{new}/")
+
+    assert existing.exit_code == 0, existing.output
+    assert created.exit_code == 0, created.output
+    for result, directory in ((existing, tmp_path), (created, new)):
+        path = Path(result.stdout.strip())
+        assert path.parent == directory and backup.NAME.match(path.name), path
+        assert path.is_file()
+    assert new.stat().st_mode & 0o777 == 0o700
+
+
+# --- a running scheduler ----------------------------------------------------------------
+
+
+def test_restore_is_refused_while_a_scheduler_runs_unless_forced(app, data, tmp_path):
+    before = snapshot()
+    path = backup.backup(tmp_path, now=NOW)
+    change_everything(data)
+    held = scheduler_lock.acquire(db.engine, timedelta(seconds=90), holder="sched-host:4242")
+    try:
+        changed = snapshot()
+        with pytest.raises(
+            backup.BackupFailed,
+            match=r"scheduler is running .*: sched-host:4242 \(last heartbeat \d+ s ago\)",
+        ):
+            backup.restore(path)
+        assert snapshot() == changed
+
+        checked = run(app, "restore", str(path))
+        assert checked.exit_code == 1
+        assert "A scheduler is running now: sched-host:4242" in checked.stderr
+        refused = run(app, "restore", str(path), "--yes")
+        assert refused.exit_code == 1
+        assert refused.stderr.startswith(
+            "Restore failed, nothing was changed: A scheduler is running against this database: "
+            "sched-host:4242"
+        ), refused.stderr
+        assert "--force" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+        assert snapshot() == changed
+
+        forced = run(app, "restore", str(path), "--yes", "--force")
+        assert forced.exit_code == 0, forced.output
+        assert snapshot() == before
+    finally:
+        held.release()
+    # Stopped: a restore needs no --force.
+    accounts.create_organization({"name": "Added later", "kind": "state_agency"})
+    db.session.commit()
+    backup.restore(path)
+    assert snapshot() == before
+
+
+# --- PostgreSQL: extensions a DBA created ---------------------------------------------
+
+
+@pytest.fixture
+def role_database(app: Any, backend: str) -> Iterator[tuple[str, str]]:
+    """A scratch login role and an empty database it owns; yields (admin URL, role's URL).
+
+    As deploy.md sets it up: the database belongs to hub, not to a superuser.
+    """
+    if backend != "postgresql":
+        pytest.skip("extensions are PostgreSQL's")
+    url = db.engine.url.set(drivername="postgresql")
+    admin_url = url.set(database="postgres").render_as_string(hide_password=False)
+    suffix = uuid.uuid4().hex[:10]
+    role, name, password = f"hub_role_{suffix}", f"hub_owned_{suffix}", f"pw-{suffix}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        superuser = "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        if not admin.execute(superuser).fetchone()[0]:
+            pytest.skip("creating a role and a database needs a superuser")
+        admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        admin.execute(f'CREATE DATABASE "{name}" OWNER "{role}"')
+    try:
+        yield (
+            url.set(database=name).render_as_string(hide_password=False),
+            url.set(username=role, password=password, database=name).render_as_string(
+                hide_password=False
+            ),
+        )
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_postgresql_restore_as_a_role_that_does_not_own_the_extension(
+    app, data, tmp_path, role_database
+):
+    """A DBA created btree_gist: --clean would drop it, which only its owner may."""
+    admin_url, role_url = role_database
+    before = snapshot()
+    path = backup.backup(tmp_path, now=NOW)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute("CREATE EXTENSION btree_gist")
+    other = create_app(config_for(role_url))
+    with other.app_context():
+        try:
+            backup.restore(path)  # into the empty database, as on a new machine
+            assert snapshot() == before
+            db.session.execute(sa.delete(Booking))
+            db.session.commit()
+            backup.restore(path)  # over Hub's tables, which --clean drops first
+            assert snapshot() == before
+            owner = db.session.scalar(
+                sa.text("SELECT extowner::regrole::text FROM pg_extension WHERE extname = :n"),
+                {"n": "btree_gist"},
+            )
+            assert owner != sa.make_url(role_url).username  # left as the DBA made it
+            db.session.rollback()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_postgresql_restore_without_the_extension_and_no_right_to_create_it_says_so(
+    app, data, tmp_path, role_database
+):
+    admin_url, role_url = role_database
+    path = backup.backup(tmp_path, now=NOW)
+    role = sa.make_url(role_url).username
+    database = sa.make_url(role_url).database
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'REVOKE CREATE ON DATABASE "{database}" FROM "{role}"')
+    other = create_app(config_for(role_url))
+    with other.app_context():
+        try:
+            result = other.test_cli_runner().invoke(args=["hub", "restore", str(path), "--yes"])
+            assert result.exit_code == 1
+            assert result.stderr.startswith(
+                "Restore failed, nothing was changed: The backup needs the PostgreSQL "
+                "extension btree_gist"
+            ), result.stderr
+            assert "CREATE EXTENSION btree_gist;" in result.stderr
+            with db.engine.connect() as connection:
+                assert not sa.inspect(connection).get_table_names()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_restore_list_leaves_out_extensions_and_their_comments():
+    listing = "\n".join(
+        [
+            ";",
+            "; Selected TOC Entries:",
+            "2; 3079 530941 EXTENSION - btree_gist ",
+            "4144; 0 0 COMMENT - EXTENSION btree_gist ",
+            "215; 1259 530681 TABLE public alembic_version hub",
+            "4145; 0 0 COMMENT public TABLE bookings hub",
+        ]
+    )
+
+    kept, extensions = backup._without_extensions(listing)
+
+    assert extensions == ["btree_gist"]
+    assert kept.splitlines() == [
+        ";",
+        "; Selected TOC Entries:",
+        ";2; 3079 530941 EXTENSION - btree_gist ",
+        ";4144; 0 0 COMMENT - EXTENSION btree_gist ",
+        "215; 1259 530681 TABLE public alembic_version hub",
+        "4145; 0 0 COMMENT public TABLE bookings hub",
+    ]
+
+
+# --- PostgreSQL programs that hang or cannot run ----------------------------------------
+
+
+def _program(directory: Path, text: str, mode: int) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    program = directory / "pg_dump"
+    program.write_text(text)
+    program.chmod(mode)
+    return program
+
+
+def test_a_pg_program_that_hangs_is_stopped_after_backup_timeout_seconds(tmp_path):
+    hangs = _program(tmp_path / "bin", "#!/bin/sh\nexec sleep 60\n", 0o755)
+    backups = tmp_path / "backups"
+    app = _pg_app(backups, PG_DUMP=str(hangs), BACKUP_TIMEOUT_SECONDS=1)
+
+    result = app.test_cli_runner().invoke(args=["hub", "backup"])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Backup failed: pg_dump did not finish within 1 s and was stopped"
+    ), result.stderr
+    assert "HUB_BACKUP_TIMEOUT_SECONDS" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(backups.iterdir()) == []  # no partial file left behind
+
+
+def test_a_pg_program_that_cannot_be_run_is_named(tmp_path):
+    not_executable = _program(tmp_path / "bin", "#!/bin/sh\nexit 0\n", 0o644)
+    app = _pg_app(tmp_path / "backups", PG_DUMP=str(not_executable))
+
+    result = app.test_cli_runner().invoke(args=["hub", "backup"])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Backup failed: Cannot run {not_executable} (PG_DUMP): Permission denied"
+    ), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

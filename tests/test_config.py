@@ -2,6 +2,8 @@
 
 import warnings
 
+import pytest
+
 from hub import create_app
 from hub.config import normalize_database_url
 
@@ -61,3 +63,37 @@ def test_migrations_match_models(app):
         )
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_scheduler_stale_limit_must_be_more_than_two_heartbeats(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/x.db"
+    with pytest.raises(
+        ValueError,
+        match=r"SCHEDULER_STALE_SECONDS \(60\) must be more than twice "
+        r"SCHEDULER_HEARTBEAT_SECONDS \(30\)",
+    ):
+        create_app({"DATABASE_URL": url, "SCHEDULER_STALE_SECONDS": 60})
+    with pytest.raises(ValueError, match="HEARTBEAT_SECONDS must be at least 1"):
+        create_app({"DATABASE_URL": url, "SCHEDULER_HEARTBEAT_SECONDS": 0})
+    monkeypatch.setenv("HUB_DATABASE_URL", url)
+    monkeypatch.setenv("HUB_SCHEDULER_HEARTBEAT_SECONDS", "45")  # 90 is then too little
+    with pytest.raises(ValueError, match="more than twice"):
+        create_app()
+
+    monkeypatch.setenv("HUB_SCHEDULER_STALE_SECONDS", "91")
+    assert create_app().config["SCHEDULER_STALE_SECONDS"] == 91
+
+
+def test_the_development_secret_key_is_refused_over_https(tmp_path, monkeypatch):
+    """A forgotten HUB_SECRET_KEY in production would let anyone sign an admin's session."""
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("HUB_PUBLIC_URL", "https://hub.example.no")
+    monkeypatch.delenv("HUB_SECRET_KEY", raising=False)
+    with pytest.raises(ValueError, match="SECRET_KEY is the published development default"):
+        create_app()
+
+    monkeypatch.setenv("HUB_SECRET_KEY", "k" * 48)
+    assert create_app().config["HTTPS"] is True
+    monkeypatch.setenv("HUB_PUBLIC_URL", "http://127.0.0.1:5000")  # development: allowed
+    monkeypatch.delenv("HUB_SECRET_KEY")
+    assert create_app().config["SECRET_KEY"] == "dev-only-change-me"

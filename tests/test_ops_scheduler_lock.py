@@ -5,12 +5,14 @@ The scheduler processes themselves are tested in test_scheduler.py.
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from hub.database import utcnow
 from hub.extensions import db
 from hub.ops import scheduler_lock
 from hub.ops.models import SchedulerLock
@@ -182,3 +184,73 @@ def test_postgresql_a_broken_lock_connection_is_a_lost_lock(app, backend):
     held.release()  # no error: the lock went with the session
     second = scheduler_lock.acquire(db.engine, STALE, holder="two:2")
     second.release()
+
+
+# --- how the lock is freed, and who runs -----------------------------------------------
+
+
+def test_lock_held_says_how_the_lock_is_freed_on_each_backend():
+    on_sqlite = str(LockHeld(row(12), NOW, STALE))
+    on_postgresql = str(LockHeld(row(12), NOW, STALE, backend="postgresql"))
+
+    assert "older than 90 s is taken over" in on_sqlite
+    assert "other:1 (last heartbeat 12 s ago)" in on_postgresql
+    assert "taken over" not in on_postgresql
+    assert "freed when that process stops or its connection ends" in on_postgresql
+
+
+def test_postgresql_refusal_does_not_promise_a_takeover(app, backend):
+    if backend != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    held = scheduler_lock.acquire(db.engine, STALE, holder="one:1")
+    try:
+        with pytest.raises(LockHeld) as refused:
+            scheduler_lock.acquire(db.engine, STALE, holder="two:2")
+    finally:
+        held.release()
+    assert "taken over" not in str(refused.value)
+    assert "its connection ends" in str(refused.value)
+
+
+def test_running_holder_names_a_live_scheduler_without_taking_the_lock(app, backend):
+    assert scheduler_lock.running_holder(db.engine, STALE) is None  # never started
+    held = scheduler_lock.acquire(db.engine, STALE, holder="one:1")
+    try:
+        holder = scheduler_lock.running_holder(db.engine, STALE)
+        assert holder is not None and re.fullmatch(r"one:1 \(last heartbeat \d+ s ago\)", holder)
+        later = utcnow() + STALE + timedelta(seconds=1)
+        if backend == "postgresql":
+            # The session holds the advisory lock: an old heartbeat or no row changes nothing.
+            assert "one:1" in scheduler_lock.running_holder(db.engine, STALE, now=later)
+            db.session.execute(sa.delete(SchedulerLock))
+            db.session.commit()
+            assert scheduler_lock.running_holder(db.engine, STALE) == (
+                "another process (no heartbeat recorded yet)"
+            )
+        else:
+            # A heartbeat older than the limit is a crashed scheduler, not a running one.
+            assert scheduler_lock.running_holder(db.engine, STALE, now=later) is None
+        with pytest.raises(LockHeld):  # looking did not free it, nor take it
+            scheduler_lock.acquire(db.engine, STALE, holder="two:2")
+    finally:
+        held.release()
+    assert scheduler_lock.running_holder(db.engine, STALE) is None  # released on a clean stop
+    second = scheduler_lock.acquire(db.engine, STALE, holder="two:2")  # looking took nothing
+    second.release()
+
+
+def test_scheduler_refuses_a_database_newer_than_the_code(app):
+    """Older code over a newer database: `flask db upgrade` is not the remedy."""
+    current = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    db.session.execute(sa.text("UPDATE alembic_version SET version_num = '9999_future'"))
+    db.session.commit()
+    try:
+        result = app.test_cli_runner().invoke(args=["hub", "scheduler"])
+    finally:
+        db.session.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": current})
+        db.session.commit()
+
+    assert result.exit_code == 1
+    assert "schema 9999_future" in result.stderr
+    assert "the code is older than the database" in result.stderr
+    assert "run `flask db upgrade`" not in result.stderr

@@ -164,6 +164,7 @@ def test_session_cookie_flags(client, make_user, secure):
 
 def make(monkeypatch, tmp_path, **env):
     monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path}/config.db")
+    monkeypatch.setenv("HUB_SECRET_KEY", "a-random-production-key")  # required over HTTPS
     for name in ("HUB_HTTPS", "HUB_PUBLIC_URL", "HUB_PROXY_FIX", "HUB_TRUSTED_HOSTS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():

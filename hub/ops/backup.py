@@ -3,22 +3,25 @@
 SQLite is copied with its online backup API (never ``cp``: a copy taken while a
 worker writes, or without the ``-wal`` file, can be torn); PostgreSQL with
 ``pg_dump --format=custom``, a consistent snapshot, and restored with
-``pg_restore``. A backup is written under a temporary name and renamed when
-complete, so a file named ``hub-<UTC time>Z.<sqlite3|pgdump>`` is always whole.
-Backups hold personal data and password hashes: files are made 0600, the
-directory 0700. See docs/backup.md.
+``pg_restore``. A backup is written under a temporary name and linked to its
+name when complete, so a file named ``hub-<UTC time>Z.<sqlite3|pgdump>`` is always
+whole and never replaces another. Backups hold personal data and password hashes:
+files are made 0600, the directory 0700. A restore refuses while a scheduler runs
+against the database. See docs/backup.md.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
 import sqlite3
 import subprocess
+import tempfile
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,6 +40,8 @@ PGDUMP_MAGIC = b"PGDMP"
 # and then fails with a message, rather than hanging the scheduler or the terminal.
 LOCK_TIMEOUT = "60s"
 CONNECT_TIMEOUT_S = "10"
+# os.link fails with these where the filesystem has no hard links (FAT on a USB stick).
+NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS}
 
 
 class BackupFailed(Exception):
@@ -59,15 +64,19 @@ class BackupInfo:
 def backup(target: Path | str | None = None, *, now: datetime | None = None) -> Path:
     """Back up the configured database; return the file written.
 
-    ``target`` is a directory (the file gets the standard name there), a file path,
-    or None for BACKUP_DIR. An existing file is never overwritten.
+    ``target`` is a directory (the file gets the standard name there; a path ending
+    in "/" is one, created if missing), a file path, or None for BACKUP_DIR. An
+    existing file is never overwritten, not even by a backup finishing at the same time.
     """
     backend = _backend()
     live = _sqlite_path(must_exist=True) if backend == "sqlite" else None
     path = _target_path(target, backend, now or datetime.now(UTC))
     if path.exists():
         raise BackupFailed(f"{path} already exists; choose another name.")
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a directory should be, no permission
+        raise BackupFailed(f"Cannot create {path.parent}: {exc.strerror or exc}") from exc
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         # Created 0600 before anything is written, so the data is never readable by others.
@@ -77,7 +86,7 @@ def backup(target: Path | str | None = None, *, now: datetime | None = None) -> 
         else:
             _pg_dump(partial)
         _fsync(partial)
-        os.replace(partial, path)
+        _publish(partial, path)
         _fsync(path.parent)
     except OSError as exc:
         raise BackupFailed(f"Cannot write {path}: {exc.strerror or exc}") from exc
@@ -115,13 +124,23 @@ def inspect(path: Path | str) -> BackupInfo:
     return BackupInfo(path, kind, revision, needs_upgrade=revision not in heads)
 
 
-def restore(path: Path | str) -> BackupInfo:
+def restore(path: Path | str, *, force: bool = False) -> BackupInfo:
     """Replace ALL data in the configured database with the backup at ``path``.
 
-    Stop the web workers and the scheduler first. The file is checked before
-    anything changes; a failed PostgreSQL restore is rolled back (one transaction).
+    Stop the web workers and the scheduler first: a running scheduler is refused
+    unless ``force``, since it would at once act on the restored data (send the
+    restored pending mail again). The file is checked before anything changes; a
+    failed PostgreSQL restore is rolled back (one transaction).
     """
     info = inspect(path)
+    if not force:
+        holder = running_scheduler()
+        if holder is not None:
+            raise BackupFailed(
+                f"A scheduler is running against this database: {holder}. Stop it first "
+                "(systemctl stop hub-scheduler), or it acts on the restored data at once, "
+                "such as sending restored pending mail again; --force restores anyway."
+            )
     # Our own pooled connections would hold locks (PostgreSQL) or cached pages (SQLite).
     db.session.remove()
     db.engine.dispose()
@@ -133,6 +152,24 @@ def restore(path: Path | str) -> BackupInfo:
         _pg_restore(info.path)
     db.engine.dispose()
     return info
+
+
+def running_scheduler() -> str | None:
+    """Who runs a scheduler against the configured database (for a message), or None."""
+    from hub.ops import scheduler_lock
+
+    if _backend() == "sqlite" and not _sqlite_path(must_exist=False).is_file():
+        return None  # a new machine: connecting would create the file
+    stale_after = timedelta(seconds=current_app.config["SCHEDULER_STALE_SECONDS"])
+    try:
+        return scheduler_lock.running_holder(db.engine, stale_after)
+    except sa.exc.DBAPIError as exc:  # unreachable, locked, or a damaged SQLite file
+        raise BackupFailed(
+            f"Cannot tell whether a scheduler runs against {database_label()}: "
+            f"{_first_line(exc.orig)}; stop any scheduler, then restore with --force."
+        ) from exc
+    finally:
+        db.engine.dispose()
 
 
 def hub_backups(directory: Path | str) -> list[Path]:
@@ -268,17 +305,77 @@ def _pg_dump(target: Path) -> None:
 
 def _pg_restore(backup_file: Path) -> None:
     _refuse_foreign_tables(backup_file)
-    _run_pg(
-        "PG_RESTORE",
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--single-transaction",
-        "--exit-on-error",
-        f"--dbname={_libpq_url()}",
-        str(backup_file),
-        options=f"-c lock_timeout={LOCK_TIMEOUT}",
-    )
+    listing, extensions = _without_extensions(_pg_list(backup_file))
+    _ensure_extensions(extensions)
+    with tempfile.TemporaryDirectory(prefix="hub-restore-") as scratch:
+        use_list = Path(scratch) / "toc.list"
+        use_list.write_text(listing, encoding="utf-8")
+        _run_pg(
+            "PG_RESTORE",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--use-list={use_list}",
+            f"--dbname={_libpq_url()}",
+            str(backup_file),
+            options=f"-c lock_timeout={LOCK_TIMEOUT}",
+        )
+
+
+# Table of contents lines like "2; 3079 530941 EXTENSION - btree_gist " and
+# "4144; 0 0 COMMENT - EXTENSION btree_gist ".
+_EXTENSION_ENTRY = re.compile(r"^\d+; \d+ \d+ EXTENSION \S+ (\S+)")
+_EXTENSION_COMMENT = re.compile(r"^\d+; \d+ \d+ COMMENT \S+ EXTENSION ")
+
+
+def _without_extensions(listing: str) -> tuple[str, list[str]]:
+    """The table of contents without its extensions, and the extensions' names.
+
+    With --clean, pg_restore would drop and recreate each extension (and its
+    comment), which only the extension's owner may: one a DBA created (as the
+    deploy guide suggests for btree_gist) fails the whole restore. Extensions are
+    not Hub's data; ``_ensure_extensions`` makes sure they exist instead.
+    """
+    kept: list[str] = []
+    names: list[str] = []
+    for line in listing.splitlines():
+        entry = _EXTENSION_ENTRY.match(line)
+        if entry:
+            names.append(entry[1])
+        if entry or _EXTENSION_COMMENT.match(line):
+            line = f";{line}"  # a comment in a --use-list file: not restored
+        kept.append(line)
+    return "\n".join(kept) + "\n", names
+
+
+def _ensure_extensions(names: list[str]) -> None:
+    """Create the backup's extensions that are missing, as the migrations do."""
+    try:
+        with db.engine.connect() as connection:
+            for name in names:
+                exists = connection.scalar(
+                    sa.text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = :n)"),
+                    {"n": name},
+                )
+                if exists:
+                    continue
+                quoted = connection.dialect.identifier_preparer.quote(name)
+                try:
+                    connection.execute(sa.text(f"CREATE EXTENSION IF NOT EXISTS {quoted}"))
+                    connection.commit()
+                except sa.exc.DBAPIError as exc:  # no privilege, or not installed on the server
+                    raise BackupFailed(
+                        f"The backup needs the PostgreSQL extension {name}, which "
+                        f"{database_label()} does not have and could not be created "
+                        f"({_first_line(exc.orig)}); have a superuser run "
+                        f"`CREATE EXTENSION {name};` in that database, then restore again."
+                    ) from exc
+    except sa.exc.OperationalError as exc:
+        raise BackupFailed(f"Cannot connect to {database_label()}: {_first_line(exc)}") from exc
+    finally:
+        db.engine.dispose()
 
 
 def _pgdump_revision(path: Path) -> str:
@@ -340,6 +437,7 @@ def _run_pg(
     program_key: str, *args: str, options: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     program = current_app.config[program_key]
+    timeout = current_app.config["BACKUP_TIMEOUT_SECONDS"]
     env = os.environ | {"PGCONNECT_TIMEOUT": os.environ.get("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_S)}
     password = db.engine.url.password
     if password is not None:
@@ -353,11 +451,24 @@ def _run_pg(
             capture_output=True,
             text=True,
             check=False,
+            timeout=timeout,
         )
     except FileNotFoundError as exc:
         raise BackupFailed(
             f"{program} not found ({program_key}); install the PostgreSQL client tools "
             f"of the server's version, or set HUB_{program_key} to the program's path."
+        ) from exc
+    except OSError as exc:  # not executable, a directory, a broken interpreter line
+        raise BackupFailed(
+            f"Cannot run {program} ({program_key}): {exc.strerror or exc}; set "
+            f"HUB_{program_key} to the path of the PostgreSQL program."
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        # run() has killed it; a restore (one transaction) is then rolled back by the server.
+        raise BackupFailed(
+            f"{Path(program).name} did not finish within {timeout} s and was stopped; "
+            "the server is busy or unreachable, or the database needs longer: raise "
+            "HUB_BACKUP_TIMEOUT_SECONDS."
         ) from exc
     if completed.returncode != 0:
         raise BackupFailed(f"{Path(program).name} failed: {_first_line(completed.stderr)}")
@@ -375,10 +486,31 @@ def _backend() -> str:
 
 
 def _target_path(target: Path | str | None, backend: str, when: datetime) -> Path:
+    # Path("dir/") forgets the slash that says "a directory": look at the text first.
+    as_directory = isinstance(target, str) and target.endswith(("/", os.sep))
     target = Path(target) if target is not None else backup_dir()
-    if target.is_dir() or target == backup_dir():
+    if as_directory or target.is_dir() or target == backup_dir():
         return target / backup_name(backend, when)
     return target
+
+
+def _publish(partial: Path, path: Path) -> None:
+    """Give the finished backup its name, never replacing a file that has it.
+
+    A hard link fails when the name exists, even if another backup (same second)
+    took it after the check at the start; a rename would replace that one. Where
+    the filesystem has no hard links, the check and a rename are the best there is.
+    """
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise BackupFailed(f"{path} already exists; choose another name.") from None
+    except OSError as exc:
+        if exc.errno not in NO_HARD_LINKS:
+            raise
+        if path.exists():
+            raise BackupFailed(f"{path} already exists; choose another name.") from None
+        os.replace(partial, path)
 
 
 def _code_revisions() -> tuple[set[str], set[str]]:

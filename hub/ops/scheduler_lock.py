@@ -12,7 +12,8 @@ alive by a heartbeat; a lock whose heartbeat is older than the staleness limit
 belongs to a crashed process and is taken over.
 
 On both, the heartbeat is what /healthz reads. ``may_take`` is the rule, kept
-pure so it is tested with plain data.
+pure so it is tested with plain data. ``running_holder`` tells others (a restore)
+whether a scheduler runs, without taking the lock.
 """
 
 from __future__ import annotations
@@ -80,21 +81,40 @@ def is_running(row: LockRow | None, now: datetime, stale_after: timedelta) -> bo
 # --- errors ----------------------------------------------------------------------------
 
 
+def describe_holder(row: LockRow | None, now: datetime) -> str:
+    """The holder for messages: who, and how long ago it last showed it was alive."""
+    if row is None:
+        return "another process (no heartbeat recorded yet)"
+    age = heartbeat_age(row.heartbeat_at, now).total_seconds()
+    return f"{row.holder} (last heartbeat {age:.0f} s ago)"
+
+
 class LockHeld(Exception):
     """Another scheduler holds the lock; this one must not start."""
 
-    def __init__(self, row: LockRow | None, now: datetime, stale_after: timedelta) -> None:
+    def __init__(
+        self,
+        row: LockRow | None,
+        now: datetime,
+        stale_after: timedelta,
+        backend: str = "sqlite",
+    ) -> None:
         self.row = row
-        if row is None:
-            who = "another process (no heartbeat recorded yet)"
+        if backend == "postgresql":
+            # The advisory lock belongs to the other session, whatever its heartbeat says.
+            freed = (
+                "The lock is that scheduler's database session: it is freed when that "
+                "process stops or its connection ends, never because of an old heartbeat."
+            )
         else:
-            age = heartbeat_age(row.heartbeat_at, now).total_seconds()
-            who = f"{row.holder} (last heartbeat {age:.0f} s ago)"
+            freed = (
+                f"A lock whose heartbeat is older than {stale_after.total_seconds():.0f} s "
+                "is taken over."
+            )
         super().__init__(
-            f"Another scheduler is already running for this database: {who}. "
-            "Run exactly one `flask hub scheduler` per installation; stop the other one first. "
-            f"A lock whose heartbeat is older than {stale_after.total_seconds():.0f} s "
-            "is taken over."
+            "Another scheduler is already running for this database: "
+            f"{describe_holder(row, now)}. Run exactly one `flask hub scheduler` per "
+            f"installation; stop the other one first. {freed}"
         )
 
 
@@ -116,6 +136,48 @@ def read_lock(connection: sa.Connection, name: str = LOCK_NAME) -> LockRow | Non
         ).where(_table.c.name == name)
     ).first()
     return None if row is None else LockRow(*row)
+
+
+def _read_lock_if_any(connection: sa.Connection, name: str) -> LockRow | None:
+    """The row, or None when there is not even the table (an empty database)."""
+    if not sa.inspect(connection).has_table(_table.name):
+        return None
+    return read_lock(connection, name)
+
+
+# The advisory lock in pg_locks: a bigint key is shown as classid (high 32 bits),
+# objid (low 32 bits) and objsubid 1.
+_ADVISORY_HELD = sa.text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND classid = CAST(:high AS oid) AND objid = CAST(:low AS oid) AND objsubid = 1)"
+).bindparams(high=ADVISORY_KEY >> 32, low=ADVISORY_KEY & 0xFFFFFFFF)
+
+
+def running_holder(
+    engine: sa.Engine,
+    stale_after: timedelta,
+    *,
+    name: str = LOCK_NAME,
+    now: datetime | None = None,
+) -> str | None:
+    """Who runs a scheduler against this database now (for a message), or None.
+
+    Only looks: on PostgreSQL whether a session holds the advisory lock (read from
+    pg_locks; trying the lock ourselves could turn away a scheduler starting at that
+    moment), on SQLite whether the row is held with a fresh heartbeat.
+    """
+    now = now or utcnow()
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            if not connection.scalar(_ADVISORY_HELD):
+                return None
+            row = _read_lock_if_any(connection, name)
+            return describe_holder(
+                row if row is not None and row.released_at is None else None, now
+            )
+        row = _read_lock_if_any(connection, name)
+        return describe_holder(row, now) if is_running(row, now, stale_after) else None
 
 
 def _claim(connection: sa.Connection, exists: bool, name: str, holder: str, now: datetime) -> None:
@@ -276,7 +338,10 @@ def _acquire_postgresql(
         row = read_lock(connection, name)
         if not got:
             raise LockHeld(
-                row if row is not None and row.released_at is None else None, now, stale_after
+                row if row is not None and row.released_at is None else None,
+                now,
+                stale_after,
+                backend="postgresql",
             )
         _claim(connection, row is not None, name, holder, now)
         connection.commit()

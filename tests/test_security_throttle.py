@@ -293,3 +293,35 @@ def test_reset_throttle_answers_the_same_for_unknown_addresses(client, app):
     assert throttled.status_code == 429
     assert throttled.headers["Retry-After"] == "60"
     assert mail.sent_mail() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "extra"),
+    [
+        (
+            "/profile/password",
+            "current_password",
+            {"password": "a-new-long-password", "password_confirm": "a-new-long-password"},
+        ),
+        ("/profile/delete", "password", {}),
+    ],
+    ids=["change-password", "delete-account"],
+)
+def test_a_logged_in_session_does_not_give_free_password_guesses(
+    client, login, make_user, path, field, extra
+):
+    """A stolen session counts wrong current passwords like the login form does."""
+    user = make_user(email="kari@example.no")
+    hash_before = user.password_hash
+    with time_machine.travel(NOW, tick=False):
+        login(user)  # in the same clock: a session signed "later" would not be accepted
+        for _ in range(6):
+            assert client.post(path, data={field: WRONG, **extra}).status_code == 422
+
+        right = client.post(path, data={field: "correct-horse-battery", **extra})
+
+    assert right.status_code == 429 and right.headers["Retry-After"] == "1"
+    assert THROTTLED in text(right)
+    db.session.expire_all()
+    assert user.password_hash == hash_before and user.deleted_at is None  # nothing happened
+    assert rows() == 6

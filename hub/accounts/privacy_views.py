@@ -17,6 +17,7 @@ from hub.accounts.models import User
 from hub.database import utcnow
 from hub.errors import ValidationFailed
 from hub.forms import apply_errors, form_status, form_values
+from hub.security.http import count_wrong_password, password_throttled
 
 bp = Blueprint("privacy", __name__)
 
@@ -66,9 +67,14 @@ def delete_account() -> Page:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         me = _me()
+        throttled = me.has_password and password_throttled(me.email, form, lambda: _render(form)[0])
+        if throttled:
+            return throttled
         try:
             privacy.check_confirmation(me, form_values(form))
         except ValidationFailed as exc:
+            if "password" in exc.errors:
+                count_wrong_password(me.email)
             apply_errors(form, exc)
         else:
             privacy.delete_account(me, me)  # a Conflict (the last system admin) is a 409 page

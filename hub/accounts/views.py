@@ -29,11 +29,15 @@ from hub.accounts.forms import (
 )
 from hub.accounts.models import ApiToken, Language, User
 from hub.errors import NotFound, ValidationFailed
-from hub.extensions import db
 from hub.forms import apply_errors, form_status, form_values
 from hub.i18n import LANG_SESSION_KEY
 from hub.security import service as attempts
-from hub.security.http import too_many_attempts, too_many_attempts_message
+from hub.security.http import (
+    count_wrong_password,
+    password_throttled,
+    too_many_attempts,
+    too_many_attempts_message,
+)
 from hub.security.throttle import AttemptKind
 
 bp = Blueprint("accounts", __name__)
@@ -71,13 +75,15 @@ def login() -> Page:
         return redirect(url_for("spaces.hub_list"))
     form = LoginForm()
     if form.validate_on_submit():
-        email, address = form.email.data or "", request.remote_addr
-        wait = attempts.wait_before(AttemptKind.LOGIN, email, address)
-        if wait:
-            # The password is not even checked, so a right guess now tells nothing.
-            form.form_errors.append(too_many_attempts_message(AttemptKind.LOGIN, wait))
-            page = render_template("accounts/login.html", form=form, title=_("Log in"))
-            return too_many_attempts(page, wait)
+        email = form.email.data or ""
+        # While throttled the password is not even checked, so a right guess tells nothing.
+        throttled = password_throttled(
+            email,
+            form,
+            lambda: render_template("accounts/login.html", form=form, title=_("Log in")),
+        )
+        if throttled is not None:
+            return throttled
         user = service.authenticate(email, form.password.data or "")
         if user is not None:
             attempts.clear(AttemptKind.LOGIN, email)
@@ -85,9 +91,7 @@ def login() -> Page:
             session.pop(LANG_SESSION_KEY, None)
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("spaces.hub_list")))
-        attempts.record(AttemptKind.LOGIN, email, address)
-        # The 422 answer rolls the request back, but the failure must count.
-        db.session.commit()
+        count_wrong_password(email)
         form.form_errors.append(_("The email or the password is wrong."))
     return render_template("accounts/login.html", form=form, title=_("Log in")), form_status(form)
 
@@ -226,11 +230,19 @@ def change_password() -> Page:
         return redirect(url_for("accounts.profile", _anchor="change-password"))
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        me = _me()
+
+        def page() -> str:
+            return _render_profile(ProfileForm(formdata=None, obj=me), form)[0]
+
+        throttled = password_throttled(me.email, form, page)
+        if throttled is not None:
+            return throttled
         try:
-            service.change_password(
-                _me(), form.current_password.data or "", form.password.data or ""
-            )
+            service.change_password(me, form.current_password.data or "", form.password.data or "")
         except ValidationFailed as exc:
+            if "current_password" in exc.errors:
+                count_wrong_password(me.email)
             apply_errors(form, exc)
         else:
             flash(_("Your password has been changed."), "success")

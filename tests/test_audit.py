@@ -560,7 +560,8 @@ def test_pages_of_fifty_newest_first(client, login, two_hubs):
     login(world.root)
     first = text(client.get("/admin/audit?entity_type=funding"))
     assert "item-54" in first and "item-05" in first and "item-04" not in first
-    assert "amount_ore" in first and "54 → 55" in first
+    # The form's word for amount_ore, and kroner rather than øre.
+    assert "Amount: kr\u00a00,54 → kr\u00a00,55" in first
     assert 'rel="next"' in first
     second = text(client.get("/admin/audit?entity_type=funding&page=2"))
     assert "item-04" in second and "item-00" in second and "item-05" not in second

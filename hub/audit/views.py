@@ -22,6 +22,7 @@ from hub.audit.capture import REDACTED
 from hub.audit.forms import ALL, AuditFilterForm
 from hub.audit.models import AuditEvent
 from hub.extensions import db
+from hub.money import format_nok
 from hub.spaces import service as spaces
 from hub.spaces.models import Hub, Space
 
@@ -71,6 +72,8 @@ def value_shower(names: dict[tuple[str, Any], str]) -> Any:
             return _("Yes")
         if value is False:
             return _("No")
+        if field.endswith("_ore") and isinstance(value, int) and not isinstance(value, bool):
+            return format_nok(value)  # money is stored in øre, read in kroner
         if field in NAMED_IDS:
             name = names.get((NAMED_IDS[field][0].__tablename__, value))
             return f"{name} (#{value})" if name else f"#{value}"

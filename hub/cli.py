@@ -305,7 +305,8 @@ def scheduler_command(list_only: bool) -> None:
 
     from flask import current_app
 
-    from hub.jobs import build_scheduler
+    from hub.database import utcnow
+    from hub.jobs import build_scheduler, catch_up
     from hub.ops import scheduler_lock
     from hub.ops.logging import configure_logging
 
@@ -339,6 +340,7 @@ def scheduler_command(list_only: bool) -> None:
     # SIGTERM (systemd, docker stop, make run's trap) stops it like Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        catch_up(scheduler, app, utcnow())
         log.info(
             "scheduler started (UTC) with jobs: %s",
             ", ".join(f"{job.id} ({job.trigger})" for job in scheduler.get_jobs()),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.base import BaseScheduler
@@ -149,6 +149,42 @@ def _log_problem(event: JobEvent) -> None:
     if event.code == EVENT_JOB_MISSED:
         log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
     # Failures are logged with their traceback by run_job itself.
+
+
+# A nightly backup older than this when the scheduler starts was missed (the machine
+# or the scheduler was down at 02:30); it is made a minute after the start.
+BACKUP_OVERDUE = timedelta(hours=25)
+CATCH_UP_DELAY = timedelta(minutes=1)
+
+
+def catch_up(scheduler: BaseScheduler, app: Flask, now: datetime) -> list[str]:
+    """Schedule, once and soon, the nightly backup a stopped scheduler missed.
+
+    The job store is in memory, so a run missed while no scheduler ran is not
+    remembered; a night without a backup is the one that matters. The other daily
+    jobs catch up by themselves at their next run. Returns the ids scheduled.
+    """
+    from hub.ops import backup
+
+    with app.app_context():
+        newest = backup.newest_backup_time(backup.backup_dir())
+    if newest is not None and now - newest < BACKUP_OVERDUE:
+        return []
+    log.warning(
+        "the last nightly backup is %s: making one at %s",
+        "missing" if newest is None else f"from {newest:%Y-%m-%d %H:%M} UTC",
+        f"{now + CATCH_UP_DELAY:%H:%M} UTC",
+    )
+    scheduler.add_job(
+        run_job,
+        trigger="date",
+        run_date=now + CATCH_UP_DELAY,
+        args=(app, "backup_database"),
+        id="backup_database_catch_up",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
+    return ["backup_database_catch_up"]
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:

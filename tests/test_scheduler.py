@@ -281,3 +281,27 @@ def test_a_scheduler_that_loses_its_lock_stops_with_status_1(start_scheduler, ba
     assert "Traceback" not in output
     db.session.commit()
     assert db.session.get(SchedulerLock, scheduler_lock.LOCK_NAME).holder == "thief:9"
+
+
+@pytest.mark.parametrize(
+    ("newest", "caught_up"),
+    [(None, True), (timedelta(hours=26), True), (timedelta(hours=20), False)],
+    ids=["no-backup-yet", "missed-a-night", "fresh"],
+)
+def test_a_missed_nightly_backup_is_made_soon_after_the_start(
+    app, tmp_path, monkeypatch, newest, caught_up
+):
+    """The job store is in memory: a night the scheduler was down would leave no backup."""
+    monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path))
+    now = datetime(2030, 1, 7, 7, 0, tzinfo=UTC)
+    if newest is not None:
+        (tmp_path / f"hub-{now - newest:%Y%m%dT%H%M%SZ}.sqlite3").write_bytes(b"x")
+    scheduler = jobs.build_scheduler(app)
+
+    assert jobs.catch_up(scheduler, app, now) == (["backup_database_catch_up"] if caught_up else [])
+    job = scheduler.get_job("backup_database_catch_up")
+    if caught_up:
+        assert job.args == (app, "backup_database")
+        assert job.trigger.run_date == now + timedelta(minutes=1)
+    else:
+        assert job is None

@@ -185,6 +185,15 @@ def hub_backups(directory: Path | str) -> list[Path]:
     return sorted(found, key=lambda path: (NAME.match(path.name)[1], path.name), reverse=True)
 
 
+def newest_backup_time(directory: Path | str) -> datetime | None:
+    """When the newest Hub backup in ``directory`` was taken (from its name), or None."""
+    backups = hub_backups(directory)
+    if not backups:
+        return None
+    stamp = NAME.match(backups[0].name)[1]  # type: ignore[index]
+    return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
 def prune(directory: Path | str, keep: int) -> list[Path]:
     """Delete all but the ``keep`` newest Hub backups in ``directory``; return those deleted.
 

@@ -297,11 +297,9 @@ def _audit_events(user_id: int) -> list[dict[str, Any]]:
 
 
 def _about_someone_else(event: Any, user_id: int) -> bool:
-    if event.entity_type == "user":
-        return event.entity_id != user_id
-    if event.entity_type == "hub_role":
-        return user_id not in event.changes.get("user_id", [])
-    return False
+    from hub.audit.service import is_about
+
+    return event.entity_type in ("user", "hub_role") and not is_about(event, user_id)
 
 
 # --- deletion --------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "AuditFilter",
     "acting_as",
     "forget_user",
+    "is_about",
     "list_events",
     "record",
     "statement_credited",
@@ -180,20 +181,23 @@ def forget_user(user_id: int, *emails: str) -> int:
     """
     db.session.flush()
     mine = f"user #{user_id}"
-    about_user = sa.and_(AuditEvent.entity_type == "user", AuditEvent.entity_id == user_id)
-    user_events = list(db.session.scalars(sa.select(AuditEvent).where(about_user)))
-    known = {email.lower() for email in emails if email}
-    for event in user_events:  # earlier addresses, from the person's own email changes
-        known.update(v.lower() for v in event.changes.get("email", []) if isinstance(v, str))
-    role_events = [
-        event
-        for event in db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.entity_type == "hub_role")
+    candidates = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            sa.or_(
+                sa.and_(AuditEvent.entity_type == "user", AuditEvent.entity_id == user_id),
+                AuditEvent.entity_type == "hub_role",  # whose user_id is in the changes
+            )
         )
-        if user_id in event.changes.get("user_id", [])
-    ]
+        .order_by(AuditEvent.id)
+    )
+    events = [event for event in candidates if is_about(event, user_id)]
+    known = {email.lower() for email in emails if email}
+    for event in events:  # earlier addresses, from the person's own email changes
+        if event.entity_type == "user":
+            known.update(v.lower() for v in event.changes.get("email", []) if isinstance(v, str))
     changed = 0
-    for event in user_events + role_events:
+    for event in events:
         if event.entity_type == "user":
             summary, changes = (
                 mine,
@@ -207,6 +211,13 @@ def forget_user(user_id: int, *emails: str) -> int:
             changed += 1
     db.session.flush()
     return changed
+
+
+def is_about(event: AuditEvent, user_id: int) -> bool:
+    """Whether the event is about this person: their account, or one of their roles."""
+    if event.entity_type == "user":
+        return event.entity_id == user_id
+    return event.entity_type == "hub_role" and user_id in event.changes.get("user_id", [])
 
 
 def _erased(name: str, pair: list[Any]) -> list[Any]:

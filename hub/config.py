@@ -96,12 +96,14 @@ DEFAULTS: dict[str, Any] = {
 
 # Variables documented in the README; every one maps HUB_<NAME> -> config[NAME].
 ENV_PREFIX = "HUB_"
+# What a yes/no setting (or query parameter) accepts as yes; anything else is no.
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
 def _coerce(raw: str, default: Any) -> Any:
     """Environment values are strings; give them the type of the default."""
     if isinstance(default, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return raw.strip().lower() in TRUE_WORDS
     if isinstance(default, int):
         return int(raw)
     if isinstance(default, list):
@@ -135,7 +137,7 @@ def _apply_https(config: Any) -> None:
     """HTTPS on (set, or implied by an https PUBLIC_URL): Secure cookies and https URLs."""
     https = config.get("HTTPS")
     if isinstance(https, str):  # from HUB_HTTPS, whose default None has no type
-        https = https.strip().lower() in {"1", "true", "yes", "on"}
+        https = https.strip().lower() in TRUE_WORDS
     if https is None:
         https = str(config.get("PUBLIC_URL") or "").startswith("https://")
     config["HTTPS"] = bool(https)

@@ -28,6 +28,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_iso(value: datetime) -> str:
+    """An instant as the API and exports write it: ISO 8601 in UTC with ``Z``."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """An instant: always timezone-aware UTC in Python, whatever the backend.
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import getaddresses
 from typing import Any
 
@@ -30,7 +30,7 @@ from hub.accounts.models import ApiToken, HubRole, Organization, User, user_proj
 from hub.booking import notify
 from hub.booking.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
 from hub.calendar.models import FeedToken
-from hub.database import utcnow
+from hub.database import utc_iso, utcnow
 from hub.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from hub.extensions import db
 from hub.finance.models import ClosedPeriod, Statement
@@ -50,7 +50,7 @@ def deleted_email(user_id: int) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+    return utc_iso(value) if value else None
 
 
 def _day(value: Any) -> str | None:

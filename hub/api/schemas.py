@@ -14,7 +14,7 @@ strings or JSON numbers; times of day are ``HH:MM`` in the hub's timezone.
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -33,6 +33,7 @@ from pydantic import (
 
 from hub.accounts.models import Language, MembershipKind, OrganizationKind, Role
 from hub.booking.models import BookingSource, BookingStatus
+from hub.database import utc_iso
 from hub.finance.allocation import Key, SurplusPolicy
 from hub.finance.models import (
     Cadence,
@@ -506,10 +507,6 @@ class ApiTokenCreated(ApiToken):
 
 
 # --- bookings ------------------------------------------------------------------------
-
-
-def utc_iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 Instant = Annotated[

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from hub.config import TRUE_WORDS
 from hub.database import utcnow
 from hub.extensions import db
 from hub.ops import scheduler_lock
@@ -29,12 +30,10 @@ from hub.ops import scheduler_lock
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
-TRUE_VALUES = {"1", "true", "yes", "on"}
-
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    strict = request.args.get("strict", "").strip().lower() in TRUE_VALUES
+    strict = request.args.get("strict", "").strip().lower() in TRUE_WORDS
     stale_after = timedelta(seconds=current_app.config["SCHEDULER_STALE_SECONDS"])
     database, row, row_ok = _probe()
     scheduler = _scheduler_report(row, row_ok, stale_after)

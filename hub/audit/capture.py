@@ -291,14 +291,19 @@ def _shown(audited: Audited, name: str, value: Any) -> Any:
     return _plain(value)
 
 
-def _after_insert(mapper: Mapper[Any], connection: sa.Connection, target: Any) -> None:
-    audited = AUDITED[type(target)]
+def _present(audited: Audited, target: Any) -> dict[str, Any]:
+    """The tracked fields the row has a value for, as the log shows them."""
     values = sa.inspect(target).dict
-    changes = {
-        name: [None, _shown(audited, name, values[name])]
+    return {
+        name: _shown(audited, name, values[name])
         for name in _tracked(audited, type(target))
         if values.get(name) is not None
     }
+
+
+def _after_insert(mapper: Mapper[Any], connection: sa.Connection, target: Any) -> None:
+    present = _present(AUDITED[type(target)], target)
+    changes = {name: [None, value] for name, value in present.items()}
     _write(connection, target, AuditAction.CREATED, changes)
 
 
@@ -320,18 +325,13 @@ def _after_update(mapper: Mapper[Any], connection: sa.Connection, target: Any) -
 
 
 def _after_delete(mapper: Mapper[Any], connection: sa.Connection, target: Any) -> None:
-    audited = AUDITED[type(target)]
     state = sa.inspect(target)
     session = object_session(target)
     if isinstance(target, User) and session is not None and state.identity:
         # An audit row may not point at a user deleted in this flush.
         session.info.setdefault("audit_deleted_users", set()).add(state.identity[0])
-    values = state.dict
-    changes = {
-        name: [_shown(audited, name, values[name]), None]
-        for name in _tracked(audited, type(target))
-        if values.get(name) is not None
-    }
+    present = _present(AUDITED[type(target)], target)
+    changes = {name: [value, None] for name, value in present.items()}
     _write(connection, target, AuditAction.DELETED, changes)
 
 

@@ -450,3 +450,15 @@ def _events_not_about(user_id: int) -> list[tuple[Any, ...]]:
         for e in rows
         if not audit.is_about(e, user_id)
     ]
+
+
+def test_the_download_lists_changes_made_to_others_without_naming_them(api, client, login, world):
+    ola, kari = world["ola"], world["kari"]
+    body = {"user_id": ola.id, "role": "partner_contact", "organization_id": world["nav"].id}
+    assert api("POST", "/hubs/lister/roles", kari, json=body).status_code == 201
+    login(kari)
+    data = client.get("/profile/data.json").get_json()
+
+    [grant] = [e for e in data["audit_events_by_you"] if e["entity_type"] == "hub_role"]
+    assert grant["action"] == "created" and grant["summary"] is None
+    assert "ola@nav.no" not in json.dumps(data)
